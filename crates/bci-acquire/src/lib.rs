@@ -1,0 +1,1 @@
+//! bci-acquire (being written).

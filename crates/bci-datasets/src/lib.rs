@@ -1,0 +1,1 @@
+//! bci-datasets (being written).

@@ -1,0 +1,1 @@
+//! bci-decode (being written).

@@ -1,0 +1,1 @@
+//! bci-formats (being written).

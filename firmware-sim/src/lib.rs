@@ -1,0 +1,1 @@
+//! firmware-sim (being written).
