@@ -22,6 +22,18 @@ enum Command {
     Inspect(cmd::inspect::Args),
     /// Convert a recording to another format (chosen by the output's extension).
     Convert(cmd::convert::Args),
+    /// Filter a recording (band-pass, notch; causal or zero-phase) and write the result.
+    Filter(cmd::filter::Args),
+    /// Power spectral density (Welch) of a recording's channels.
+    Psd(cmd::psd::Args),
+    /// List serial ports and likely OpenBCI dongles.
+    Devices(cmd::devices::Args),
+    /// Record from a source (board, BrainFlow, file, synthetic) to BDF+.
+    Record(cmd::record::Args),
+    /// Train a decoding pipeline on labelled recordings and save it as one model file.
+    Train(cmd::train::Args),
+    /// Apply a saved model to a recording: per-epoch predictions and scores.
+    Predict(cmd::predict::Args),
     /// Download, verify and locate open datasets.
     #[command(subcommand)]
     Datasets(cmd::datasets::Command),
@@ -33,6 +45,12 @@ fn main() -> ExitCode {
         Command::Demo(args) => cmd::demo::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Convert(args) => cmd::convert::run(args),
+        Command::Filter(args) => cmd::filter::run(args),
+        Command::Psd(args) => cmd::psd::run(args),
+        Command::Devices(args) => cmd::devices::run(args),
+        Command::Record(args) => cmd::record::run(args),
+        Command::Train(args) => cmd::train::run(args),
+        Command::Predict(args) => cmd::predict::run(args),
         Command::Datasets(command) => cmd::datasets::run(command),
     };
     match result {

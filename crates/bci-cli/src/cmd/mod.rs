@@ -1,5 +1,12 @@
-//! One module per subcommand.
+//! One module per subcommand; each parses its arguments and calls a library.
+
 pub mod convert;
 pub mod datasets;
 pub mod demo;
+pub mod devices;
+pub mod filter;
 pub mod inspect;
+pub mod predict;
+pub mod psd;
+pub mod record;
+pub mod train;
