@@ -33,17 +33,19 @@ enum Fault {
     Corrupt,
 }
 
+/// Requests seen by the server: (path, Range header).
+type RequestLog = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
 struct Server {
     base: String,
-    /// Requests seen: (path, Range header).
-    log: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    log: RequestLog,
 }
 
 /// Serves `root` on 127.0.0.1 with HTTP/1.1, honouring `Range: bytes=N-`.
 fn serve(root: PathBuf, faults: HashMap<String, Fault>) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let log = Arc::new(Mutex::new(Vec::new()));
+    let log: RequestLog = Arc::new(Mutex::new(Vec::new()));
     let log2 = Arc::clone(&log);
     let faults = Arc::new(Mutex::new(faults));
     thread::spawn(move || {
@@ -60,7 +62,7 @@ fn serve(root: PathBuf, faults: HashMap<String, Fault>) -> Server {
 fn handle(
     mut stream: TcpStream,
     root: &Path,
-    log: &Mutex<Vec<(String, Option<String>)>>,
+    log: &RequestLog,
     faults: &Mutex<HashMap<String, Fault>>,
 ) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
