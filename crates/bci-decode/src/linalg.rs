@@ -1,0 +1,139 @@
+//! Small dense linear-algebra helpers on nalgebra: sorted symmetric eigen-decompositions,
+//! functions of SPD matrices (sqrt, inverse sqrt, log, exp), the symmetric-definite generalized
+//! eigenproblem, and conversions to and from ndarray.
+
+use nalgebra::{DMatrix, DVector};
+use ndarray::{Array2, ArrayView2};
+
+use crate::error::{DecodeError, Result};
+
+pub(crate) type Mat = DMatrix<f64>;
+
+/// ndarray (rows × cols) to nalgebra.
+pub(crate) fn to_na(a: ArrayView2<f64>) -> Mat {
+    let (r, c) = a.dim();
+    DMatrix::from_fn(r, c, |i, j| a[[i, j]])
+}
+
+/// nalgebra to ndarray (rows × cols).
+pub(crate) fn from_na(m: &Mat) -> Array2<f64> {
+    Array2::from_shape_fn((m.nrows(), m.ncols()), |(i, j)| m[(i, j)])
+}
+
+/// Eigenvalues in ascending order and the matching eigenvectors (columns) of a symmetric matrix.
+pub(crate) fn eigh(m: &Mat) -> (DVector<f64>, Mat) {
+    let se = nalgebra::SymmetricEigen::new(m.clone());
+    let n = se.eigenvalues.len();
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.sort_by(|&a, &b| se.eigenvalues[a].total_cmp(&se.eigenvalues[b]));
+    let vals = DVector::from_fn(n, |i, _| se.eigenvalues[idx[i]]);
+    let vecs = DMatrix::from_fn(n, n, |r, c| se.eigenvectors[(r, idx[c])]);
+    (vals, vecs)
+}
+
+/// `V f(Λ) Vᵀ` from an eigen-decomposition.
+pub(crate) fn recompose(vals: &DVector<f64>, vecs: &Mat, f: impl Fn(f64) -> f64) -> Mat {
+    let n = vals.len();
+    let mut scaled = vecs.clone();
+    for c in 0..n {
+        let fv = f(vals[c]);
+        scaled.column_mut(c).scale_mut(fv);
+    }
+    &scaled * vecs.transpose()
+}
+
+/// Eigen-decomposition of an SPD matrix; an error naming `what` if it is not positive definite.
+pub(crate) fn eigh_spd(m: &Mat, what: &str) -> Result<(DVector<f64>, Mat)> {
+    if let Some(v) = m.iter().find(|v| !v.is_finite()) {
+        return Err(DecodeError::SingularCovariance {
+            what: what.into(),
+            detail: format!("matrix holds a non-finite value ({v})"),
+            min_variance: min_diag(m),
+        });
+    }
+    let (vals, vecs) = eigh(m);
+    let max = vals.iter().fold(0.0f64, |a, &b| a.max(b.abs()));
+    let min = vals.iter().fold(f64::INFINITY, |a, &b| a.min(b));
+    // Below this the matrix is numerically singular: log/inverse would blow up or go complex.
+    if !(min > max * 1e-14 && min > 0.0) {
+        return Err(DecodeError::SingularCovariance {
+            what: what.into(),
+            detail: format!("smallest eigenvalue {min:e}, largest {max:e}"),
+            min_variance: min_diag(m),
+        });
+    }
+    Ok((vals, vecs))
+}
+
+fn min_diag(m: &Mat) -> f64 {
+    (0..m.nrows().min(m.ncols()))
+        .map(|i| m[(i, i)])
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// `M^{1/2}` and `M^{-1/2}` of an SPD matrix.
+pub(crate) fn sqrt_invsqrt(m: &Mat, what: &str) -> Result<(Mat, Mat)> {
+    let (vals, vecs) = eigh_spd(m, what)?;
+    Ok((
+        recompose(&vals, &vecs, f64::sqrt),
+        recompose(&vals, &vecs, |v| 1.0 / v.sqrt()),
+    ))
+}
+
+/// Symmetric-definite generalized eigenproblem `A v = λ B v` (as scipy's `eigh(A, B)`):
+/// eigenvalues ascending, eigenvectors (columns) normalised so that `vᵀ B v = 1`.
+pub(crate) fn eigh_generalized(a: &Mat, b: &Mat, what: &str) -> Result<(DVector<f64>, Mat)> {
+    let chol =
+        nalgebra::Cholesky::new(b.clone()).ok_or_else(|| DecodeError::SingularCovariance {
+            what: what.into(),
+            detail: "matrix is not positive definite (Cholesky failed)".into(),
+            min_variance: min_diag(b),
+        })?;
+    let l = chol.l();
+    // C = L⁻¹ A L⁻ᵀ, by two triangular solves.
+    let y = l
+        .solve_lower_triangular(a)
+        .ok_or_else(|| singular(what, b))?;
+    let c = l
+        .solve_lower_triangular(&y.transpose())
+        .ok_or_else(|| singular(what, b))?;
+    let c = (&c + c.transpose()) * 0.5;
+    let (vals, u) = eigh(&c);
+    let v = l
+        .transpose()
+        .solve_upper_triangular(&u)
+        .ok_or_else(|| singular(what, b))?;
+    Ok((vals, v))
+}
+
+fn singular(what: &str, b: &Mat) -> DecodeError {
+    DecodeError::SingularCovariance {
+        what: what.into(),
+        detail: "triangular factor is singular".into(),
+        min_variance: min_diag(b),
+    }
+}
+
+/// Thin SVD with singular values in descending order: (U, s, Vᵀ).
+pub(crate) fn svd_sorted(m: &Mat) -> Result<(Mat, DVector<f64>, Mat)> {
+    let svd =
+        nalgebra::SVD::try_new(m.clone(), true, true, f64::EPSILON, 10_000).ok_or_else(|| {
+            DecodeError::NoConvergence {
+                what: "SVD".into(),
+                detail: format!("{}x{} matrix", m.nrows(), m.ncols()),
+            }
+        })?;
+    let (Some(u), Some(vt)) = (svd.u, svd.v_t) else {
+        return Err(DecodeError::NoConvergence {
+            what: "SVD".into(),
+            detail: "no singular vectors".into(),
+        });
+    };
+    let k = svd.singular_values.len();
+    let mut idx: Vec<usize> = (0..k).collect();
+    idx.sort_by(|&a, &b| svd.singular_values[b].total_cmp(&svd.singular_values[a]));
+    let s = DVector::from_fn(k, |i, _| svd.singular_values[idx[i]]);
+    let u2 = DMatrix::from_fn(u.nrows(), k, |r, c| u[(r, idx[c])]);
+    let vt2 = DMatrix::from_fn(k, vt.ncols(), |r, c| vt[(idx[r], c)]);
+    Ok((u2, s, vt2))
+}

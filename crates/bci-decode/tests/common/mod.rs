@@ -1,0 +1,132 @@
+//! Test helpers: the workspace root, the venv python, golden JSON, and the epoch arrays
+//! `scripts/golden/decode_inputs.py` writes into `target/golden/decode/` (run here if missing).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use ndarray::Array3;
+use serde_json::Value;
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+pub fn python() -> PathBuf {
+    std::env::var_os("BCI_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv/bin/python"))
+}
+
+pub fn datasets() -> PathBuf {
+    std::env::var_os("BCI_SHARED_DATASETS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/datasets"))
+}
+
+pub fn golden(name: &str) -> Value {
+    let p = root().join("tests/golden/decode").join(name);
+    let text = std::fs::read_to_string(&p)
+        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/golden/decode.py", p.display()));
+    serde_json::from_str(&text).expect("golden json")
+}
+
+fn ensure_inputs() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let marker = root().join("target/golden/decode/mi_S005.f64.json");
+        if marker.exists() {
+            return;
+        }
+        let py = python();
+        assert!(
+            py.exists(),
+            "python {} not found: create the venv (scripts/test.sh) or set BCI_PYTHON",
+            py.display()
+        );
+        let status = Command::new(&py)
+            .arg(root().join("scripts/golden/decode_inputs.py"))
+            .status()
+            .expect("run decode_inputs.py");
+        assert!(status.success(), "scripts/golden/decode_inputs.py failed");
+    });
+}
+
+pub struct Epochs {
+    pub x: Array3<f64>,
+    pub meta: Value,
+}
+
+/// Epochs written by decode_inputs.py, e.g. `mi_S001` or `ssvep_subject01_...`.
+pub fn epochs(name: &str) -> Epochs {
+    ensure_inputs();
+    let dir = root().join("target/golden/decode");
+    let meta: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(format!("{name}.f64.json"))).expect("input header"),
+    )
+    .expect("json");
+    let shape: Vec<usize> = meta["shape"]
+        .as_array()
+        .expect("shape")
+        .iter()
+        .map(|v| v.as_u64().expect("dim") as usize)
+        .collect();
+    let bytes = std::fs::read(dir.join(format!("{name}.f64"))).expect("input array");
+    let vals: Vec<f64> = bytes
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect();
+    let x = Array3::from_shape_vec((shape[0], shape[1], shape[2]), vals).expect("shape");
+    Epochs { x, meta }
+}
+
+pub fn vec1(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_f64().expect("number"))
+        .collect()
+}
+
+pub fn vec2(v: &Value) -> Vec<Vec<f64>> {
+    v.as_array().expect("array").iter().map(vec1).collect()
+}
+
+pub fn usizes(v: &Value) -> Vec<usize> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_u64().expect("int") as usize)
+        .collect()
+}
+
+/// Largest absolute difference between a matrix and golden rows.
+pub fn max_abs_diff(a: ndarray::ArrayView2<f64>, g: &[Vec<f64>]) -> f64 {
+    assert_eq!(a.nrows(), g.len(), "row count");
+    let mut m = 0.0f64;
+    for (i, row) in g.iter().enumerate() {
+        assert_eq!(a.ncols(), row.len(), "column count");
+        for (j, v) in row.iter().enumerate() {
+            m = m.max((a[[i, j]] - v).abs());
+        }
+    }
+    m
+}
+
+/// |Pearson correlation| of two vectors (filters equal up to sign and scale).
+pub fn abs_corr(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let ma = a.iter().sum::<f64>() / n;
+    let mb = b.iter().sum::<f64>() / n;
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
+    }
+    (sab / (saa * sbb).sqrt()).abs()
+}
