@@ -15,6 +15,7 @@
 //!   events: onset sample `round((t - t0) * rate)`, where `t0` is the first record's time-keeping
 //!   onset, duration `round(d * rate)` samples; several annotations in one TAL and several TALs
 //!   per record are all read. The time-keeping TAL of each record (empty text) is not an event.
+//!   Annotations starting at or past the end of the data are dropped, as MNE drops them.
 //! - EDF+D (discontinuous) files whose records really have gaps are refused with an error naming
 //!   the first gap; EDF+D files whose records happen to be contiguous are read.
 //! - All ordinary signals must share one samples-per-record (one rate). Mixed rates are refused
@@ -560,6 +561,10 @@ pub fn read_edf_bytes(bytes: &[u8], path: &Path) -> Result<Recording> {
                     ));
                 }
             }
+        }
+        // As MNE, annotations starting past the end of the data are dropped.
+        if !ordinary.is_empty() {
+            events.retain(|e| e.onset < n_samples as u64);
         }
         events.sort_by_key(|e| e.onset);
     }

@@ -30,7 +30,7 @@ pub mod csv;
 pub mod edf;
 mod edf_write;
 //pub mod eeglab;
-//pub mod gdf;
+pub mod gdf;
 //mod mat5;
 //pub mod npz;
 //pub mod openbci;
@@ -62,7 +62,7 @@ pub trait FormatReader {
 
 /// Every reader, in sniffing order.
 pub fn readers() -> Vec<Box<dyn FormatReader>> {
-    vec![Box::new(edf::EdfReader)]
+    vec![Box::new(edf::EdfReader), Box::new(gdf::GdfReader)]
 }
 
 /// Read a file whole, refusing directories with a clear message.
