@@ -29,9 +29,9 @@ use bci_core::{Error, Recording, Result};
 pub mod csv;
 pub mod edf;
 mod edf_write;
-//pub mod eeglab;
+pub mod eeglab;
 pub mod gdf;
-//mod mat5;
+mod mat5;
 //pub mod npz;
 //pub mod openbci;
 mod util;
@@ -62,7 +62,11 @@ pub trait FormatReader {
 
 /// Every reader, in sniffing order.
 pub fn readers() -> Vec<Box<dyn FormatReader>> {
-    vec![Box::new(edf::EdfReader), Box::new(gdf::GdfReader)]
+    vec![
+        Box::new(edf::EdfReader),
+        Box::new(gdf::GdfReader),
+        Box::new(eeglab::EeglabReader),
+    ]
 }
 
 /// Read a file whole, refusing directories with a clear message.
