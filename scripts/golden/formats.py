@@ -95,5 +95,77 @@ def main():
         write(str(f.relative_to(DATASETS)), mne_summary(raw, f"mne {mne.__version__} read_raw_eeglab"))
 
 
+RAILED_UV = 187000.0
+
+
+def railed_runs(x, min_run):
+    """Runs of |x| >= RAILED_UV of at least min_run samples, merging runs < min_run apart."""
+    mask = np.abs(x) >= RAILED_UV
+    edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
+    starts, ends = np.where(edges == 1)[0], np.where(edges == -1)[0]
+    runs = []
+    for s0, e0 in zip(starts, ends):
+        if runs and s0 - runs[-1][1] < min_run:
+            runs[-1][1] = e0
+        else:
+            runs.append([s0, e0])
+    return [(a, b - a) for a, b in runs if b - a >= min_run]
+
+
+def openbci_summary(path):
+    lines = path.read_text().splitlines()
+    rate = None
+    legacy = True
+    for ln in lines:
+        if ln.startswith("%"):
+            if "Raw EXG Data" in ln:
+                legacy = False
+            if "Sample Rate =" in ln:
+                rate = float(ln.split("=")[1].replace("Hz", "").strip())
+    body = [ln for ln in lines if not ln.startswith("%") and ln.strip()]
+    if legacy:
+        ncol = len(body[0].split(","))
+        names = [f"EXG Channel {i}" for i in range(ncol - 4)] + [f"Accel Channel {i}" for i in range(3)]
+        cols = list(range(1, ncol))
+        table = np.genfromtxt(body, delimiter=",", invalid_raise=False)
+        counter = table[:, 0]
+        data = table[:, cols]
+        marker = None
+    else:
+        header = [h.strip() for h in body[0].split(",")]
+        keep = [i for i, h in enumerate(header)
+                if h.startswith(("EXG Channel", "Accel Channel", "Digital Channel", "Analog Channel"))]
+        names = [header[i] for i in keep]
+        mcol = [i for i, h in enumerate(header) if h.startswith("Marker")]
+        table = np.genfromtxt(body[1:], delimiter=",", usecols=[0] + keep + mcol, invalid_raise=False)
+        counter = table[:, 0]
+        data = table[:, 1:1 + len(keep)]
+        marker = table[:, -1] if mcol else None
+    events = []
+    steps = np.diff(counter.astype(int)) % 256
+    step = np.bincount(steps[steps > 0], minlength=256)[1:].argmax() + 1 if len(steps) else 1
+    for i in np.where(steps != step)[0]:
+        d = steps[i]
+        missing = (d - step) // step if d > step else (d + 256 - step) // step
+        events.append((i + 1, missing, "gap"))
+    if marker is not None:
+        for i in np.where(marker != 0)[0]:
+            v = marker[i]
+            events.append((i, 0, str(int(v)) if v == int(v) else str(v)))
+    min_run = max(int(round(rate)), 1)
+    for c, name in enumerate(names):
+        if name.startswith("EXG"):
+            for on, ln in railed_runs(data[:, c], min_run):
+                events.append((on, ln, f"railed {name}"))
+    ev = [(on / rate, du / rate, lab) for on, du, lab in events]
+    return summary(names, rate, data.T.astype(np.float64), ev, f"numpy {np.__version__} genfromtxt")
+
+
+def main_numpy():
+    for f in sorted((DATASETS / "openbci_gui_samples").glob("*.txt")):
+        write(str(f.relative_to(DATASETS)), openbci_summary(f))
+
+
 if __name__ == "__main__":
     main()
+    main_numpy()

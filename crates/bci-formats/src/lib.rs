@@ -33,7 +33,7 @@ pub mod eeglab;
 pub mod gdf;
 mod mat5;
 //pub mod npz;
-//pub mod openbci;
+pub mod openbci;
 mod util;
 
 pub use csv::write_csv;
@@ -66,6 +66,7 @@ pub fn readers() -> Vec<Box<dyn FormatReader>> {
         Box::new(edf::EdfReader),
         Box::new(gdf::GdfReader),
         Box::new(eeglab::EeglabReader),
+        Box::new(openbci::OpenBciReader),
     ]
 }
 
