@@ -161,9 +161,87 @@ def openbci_summary(path):
     return summary(names, rate, data.T.astype(np.float64), ev, f"numpy {np.__version__} genfromtxt")
 
 
+def counter_gaps(counter):
+    steps = np.diff(counter.astype(np.int64)) % 256
+    if len(steps) == 0:
+        return []
+    step = np.bincount(steps[steps > 0], minlength=256)[1:].argmax() + 1
+    out = []
+    for i in np.where(steps != step)[0]:
+        d = steps[i]
+        out.append((i + 1, (d - step) // step if d > step else (d + 256 - step) // step, "gap"))
+    return out
+
+
+def npz_summary(path):
+    arrays = np.load(path)
+    data = arrays["data"].astype(np.float64)  # samples x channels
+    stim = arrays["stim"]
+    # The sidecar, read with a few lines of text handling (no YAML package in the venv).
+    lines = path.with_suffix(".yml").read_text().splitlines()
+    rate = next(float(ln.split(":")[1]) for ln in lines if ln.strip().startswith("samplingrate:"))
+    i = next(k for k, ln in enumerate(lines) if ln.strip() == "sensors:")
+    sensors = []
+    for ln in lines[i + 1:]:
+        if not ln.strip().startswith("- "):
+            break
+        sensors.append(ln.strip()[2:].strip())
+    j = next(k for k, ln in enumerate(lines) if ln.strip() == "labels:")
+    labels = {}
+    indent = len(lines[j]) - len(lines[j].lstrip())
+    for ln in lines[j + 1:]:
+        if len(ln) - len(ln.lstrip()) <= indent:
+            break
+        k, v = ln.split(":")
+        labels[int(v)] = k.strip()
+    names = sensors + [f"col{c + 1}" for c in range(len(sensors), data.shape[1])]
+    ev = [(s / rate, 0.0, labels.get(int(stim[s]), str(int(stim[s])))) for s in np.nonzero(stim)[0]]
+    return summary(names, rate, data.T, ev, f"numpy {np.__version__} np.load")
+
+
+def brainflow_file():
+    """A real BrainFlow file: 1.2 s of the synthetic board with two markers, via write_file."""
+    import time
+
+    from brainflow.board_shim import BoardIds, BoardShim, BrainFlowInputParams
+    from brainflow.data_filter import DataFilter
+
+    BoardShim.disable_board_logger()
+    board_id = BoardIds.SYNTHETIC_BOARD.value
+    board = BoardShim(board_id, BrainFlowInputParams())
+    board.prepare_session()
+    board.start_stream()
+    time.sleep(0.5)
+    board.insert_marker(7)
+    time.sleep(0.4)
+    board.insert_marker(3)
+    time.sleep(0.3)
+    raw = board.get_board_data()
+    board.stop_stream()
+    board.release_session()
+    out = OUT / "brainflow" / "synthetic.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    DataFilter.write_file(raw, str(out), "w")
+    rows = DataFilter.read_file(str(out))  # BrainFlow's own reader is the reference
+    rate = BoardShim.get_sampling_rate(board_id)
+    eeg = BoardShim.get_eeg_channels(board_id)
+    accel = BoardShim.get_accel_channels(board_id)
+    names = BoardShim.get_eeg_names(board_id) + [f"Accel {k}" for k in range(len(accel))]
+    data = rows[eeg + accel, :]
+    events = counter_gaps(rows[BoardShim.get_package_num_channel(board_id)])
+    marker = rows[BoardShim.get_marker_channel(board_id)]
+    events += [(s, 0, str(int(marker[s]))) for s in np.nonzero(marker)[0]]
+    ev = [(on / rate, du / rate, lab) for on, du, lab in events]
+    write("brainflow/synthetic.csv", summary(names, rate, data, ev,
+                                             "brainflow DataFilter.read_file", {"board": "synthetic"}))
+
+
 def main_numpy():
     for f in sorted((DATASETS / "openbci_gui_samples").glob("*.txt")):
         write(str(f.relative_to(DATASETS)), openbci_summary(f))
+    for f in sorted(DATASETS.rglob("*.npz")):
+        write(str(f.relative_to(DATASETS)), npz_summary(f))
+    brainflow_file()
 
 
 if __name__ == "__main__":

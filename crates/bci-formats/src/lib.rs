@@ -25,14 +25,14 @@ use std::path::Path;
 
 use bci_core::{Error, Recording, Result};
 
-//pub mod brainflow;
+pub mod brainflow;
 pub mod csv;
 pub mod edf;
 mod edf_write;
 pub mod eeglab;
 pub mod gdf;
 mod mat5;
-//pub mod npz;
+pub mod npz;
 pub mod openbci;
 mod util;
 
@@ -66,7 +66,9 @@ pub fn readers() -> Vec<Box<dyn FormatReader>> {
         Box::new(edf::EdfReader),
         Box::new(gdf::GdfReader),
         Box::new(eeglab::EeglabReader),
+        Box::new(npz::NpzReader),
         Box::new(openbci::OpenBciReader),
+        Box::new(brainflow::BrainFlowReader::default()),
     ]
 }
 
