@@ -41,8 +41,8 @@ impl Default for CytonOptions {
         CytonOptions {
             kind: BoardKind::Cyton,
             packet_rate: 250.0,
-            reset_timeout: Duration::from_millis(3500),
-            first_packet_timeout: Duration::from_secs(3),
+            reset_timeout: Duration::from_millis(3000),
+            first_packet_timeout: Duration::from_millis(2500),
             reconnect: true,
         }
     }

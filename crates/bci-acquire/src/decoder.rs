@@ -21,6 +21,9 @@ use crate::packet::{ACCEL_G_PER_COUNT, Aux, PACKET_LEN, Packet, uv_per_count};
 /// Label prefix of the gap events. MNE treats annotations starting with `BAD` as bad segments.
 pub const GAP_LABEL: &str = "BAD_ACQ_SKIP";
 
+/// Shortest silence (seconds) taken as evidence of whole lost counter laps.
+pub const MIN_LAP_GAP_S: f64 = 0.25;
+
 /// Cyton (8 channels) or Cyton+Daisy (16 channels, pairs of packets).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BoardKind {
@@ -282,6 +285,12 @@ impl CytonDecoder {
 
     fn laps(&self, last: &Accepted, m: u64, t: u64) -> u64 {
         let dt_s = t.saturating_sub(last.time_ns) as f64 * 1e-9;
+        // Host hiccups (a late reader, a burst from the USB chip) of up to a few hundred ms are
+        // common and say nothing about loss. A whole lap lost in less than this needs more than
+        // 1000 packets/s, which the dongle cannot carry (only the simulator's --speed can).
+        if dt_s < MIN_LAP_GAP_S {
+            return 0;
+        }
         let expected = dt_s * self.packet_rate;
         let excess = expected - (m + 1) as f64;
         if excess > 128.0 {

@@ -18,6 +18,7 @@ pub mod decoder;
 pub mod devices;
 pub mod framer;
 pub mod packet;
+pub mod record;
 pub mod replay;
 pub mod spec;
 pub mod synthetic;
