@@ -38,6 +38,11 @@ struct GdfSignal {
     gdftype: u32,
 }
 
+/// Header text without the NUL padding OpenViBE leaves in GDF fields, nor spaces.
+fn clean(s: &str) -> String {
+    s.split('\0').next().unwrap_or("").trim().to_string()
+}
+
 fn type_size(t: u32) -> Option<usize> {
     Some(match t {
         1 | 2 => 1,
@@ -118,16 +123,16 @@ pub fn read_gdf_bytes(bytes: &[u8], path: &Path) -> Result<Recording> {
     let (dur_num, dur_den): (u32, u32);
     let ns: usize;
     if v2 {
-        patient = latin1(&fixed[8..74]).trim().to_string();
-        recording = latin1(&fixed[88..152]).trim().to_string();
+        patient = clean(&latin1(&fixed[8..74]));
+        recording = clean(&latin1(&fixed[88..152]));
         header_len = b.u16(184, "header length")? as u64 * 256;
         n_records = b.i64(236, "number of data records")?;
         dur_num = b.u32(244, "record duration")?;
         dur_den = b.u32(248, "record duration")?;
         ns = b.u16(252, "number of signals")? as usize;
     } else {
-        patient = latin1(&fixed[8..88]).trim().to_string();
-        recording = latin1(&fixed[88..168]).trim().to_string();
+        patient = clean(&latin1(&fixed[8..88]));
+        recording = clean(&latin1(&fixed[88..168]));
         let hl = b.i64(184, "header length")?;
         header_len = u64::try_from(hl).map_err(|_| {
             field_err(
@@ -169,9 +174,11 @@ pub fn read_gdf_bytes(bytes: &[u8], path: &Path) -> Result<Recording> {
     let header_len = header_len as usize;
     // Per-channel fields are stored field by field: all labels, then all transducers, ...
     let text = |start: usize, w: usize, i: usize| -> Result<String> {
-        Ok(latin1(b.slice(start + w * i, w, "signal header")?)
-            .trim()
-            .to_string())
+        Ok(clean(&latin1(b.slice(
+            start + w * i,
+            w,
+            "signal header",
+        )?)))
     };
     let mut signals = Vec::with_capacity(ns);
     let base = 256;

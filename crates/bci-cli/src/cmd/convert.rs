@@ -32,10 +32,13 @@ pub struct Args {
     /// Write at the recording's own rate (replay as if live).
     #[arg(long)]
     pub realtime: bool,
+    /// Board that wrote a BrainFlow CSV input (cyton, cyton-daisy, synthetic, ganglion).
+    #[arg(long, value_name = "BOARD")]
+    pub board: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let rec = bci_formats::read(&args.input)?;
+    let rec = super::inspect::read_with_board(&args.input, args.board.as_deref())?;
     let ext = args
         .output
         .extension()

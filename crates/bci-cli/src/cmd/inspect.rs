@@ -30,10 +30,30 @@ pub struct Args {
     /// Print machine-readable JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Board that wrote a BrainFlow CSV (cyton, cyton-daisy, synthetic, ganglion or a BrainFlow
+    /// board id); BrainFlow files have no header, so the default is the Cyton layout.
+    #[arg(long, value_name = "BOARD")]
+    pub board: Option<String>,
+}
+
+/// Read `file`, with an explicit BrainFlow board layout when `board` is given.
+pub fn read_with_board(file: &std::path::Path, board: Option<&str>) -> Result<bci_core::Recording> {
+    match board {
+        Some(name) => {
+            let layout = bci_formats::brainflow::BoardLayout::by_name(name).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "unknown board {name:?}; use cyton, cyton-daisy, synthetic or ganglion"
+                )
+            })?;
+            let reader = bci_formats::brainflow::BrainFlowReader::with_board(layout);
+            Ok(bci_formats::FormatReader::read(&reader, file)?)
+        }
+        None => Ok(bci_formats::read(file)?),
+    }
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let rec = bci_formats::read(&args.file)?;
+    let rec = read_with_board(&args.file, args.board.as_deref())?;
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &rec.events {
         *counts.entry(e.label.as_str()).or_default() += 1;
