@@ -164,11 +164,11 @@ fn count_matches_records_after_every_flush_and_chunking_does_not_matter() {
         let record = (125 * 3 + w_annotation_samples(&many)) * 3;
         assert_eq!(
             header_count(&many),
-            (len - header) / record as i64,
+            (len - header) / record,
             "count after flush"
         );
         assert_eq!(
-            (len - header) % record as i64,
+            (len - header) % record,
             0,
             "only whole records on disk"
         );
@@ -341,10 +341,10 @@ fn edf_bytes(plus: &str, spr: &[usize], tals: &[Vec<u8>], n_records: usize) -> V
     for _ in 0..ns {
         h.extend(pad("", 32));
     }
-    for r in 0..n_records {
+    for tal in tals.iter().take(n_records) {
         for (i, &s) in spr.iter().enumerate() {
             if i == ns - 1 {
-                let mut t = tals[r].clone();
+                let mut t = tal.clone();
                 t.resize(s * 2, 0);
                 h.extend(t);
             } else {
