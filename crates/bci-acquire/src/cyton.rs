@@ -427,7 +427,18 @@ impl CytonSource {
             b'X',
         ];
         self.settings.push(cmd.to_vec());
-        self.send_command(&cmd)
+        if self.streaming {
+            return self.send_command(&cmd);
+        }
+        let reply = self.query(&cmd)?;
+        if !reply.contains("Success") {
+            return Err(Error::Device(format!(
+                "{}: the board refused {}: {reply:?}",
+                self.path.display(),
+                String::from_utf8_lossy(&cmd)
+            )));
+        }
+        Ok(())
     }
 
     fn track(&mut self, cmd: &[u8]) {

@@ -332,3 +332,193 @@ fn banner_but_never_streams() {
     drop(src);
     h.join().unwrap();
 }
+
+fn alpha() -> SignalSource {
+    SignalSource::Synthetic {
+        scene: Synthetic::Alpha,
+        line_uv: 0.0,
+        line_hz: 50.0,
+        railed: vec![],
+        seed: 5,
+    }
+}
+
+#[test]
+fn stall_longer_than_a_counter_lap_is_counted_from_time() {
+    // 1.3 s of silence at 250 packets/s = 325 packets: one whole lap plus 69.
+    let mut cfg = sim_config(alpha(), 1.0);
+    cfg.faults = Faults {
+        stall: Some((0.5, 1.3)),
+        ..Default::default()
+    };
+    cfg.fault_log = Some("faults.jsonl".into());
+    let sim = start_sim("stall", cfg);
+    let mut src = CytonSource::open(&sim.link, CytonOptions::default()).unwrap();
+    src.start().unwrap();
+    let chunks = collect(&mut src, 600, Duration::from_secs(10));
+    src.stop().unwrap();
+    let text = std::fs::read_to_string(sim._dir.0.join("faults.jsonl")).unwrap();
+    let stall: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(stall["fault"], "stall");
+    let lost = stall["samples_lost"].as_u64().unwrap();
+    assert!(lost > 256, "stall too short to test laps: {lost}");
+    let s = src.decoder_stats();
+    assert_eq!(s.lost_samples, lost, "{s:?}");
+    let gaps: Vec<_> = chunks.iter().flat_map(|c| &c.events).collect();
+    assert_eq!(gaps.len(), 1);
+    assert_eq!(gaps[0].duration, lost);
+    assert_eq!(gaps[0].onset, stall["packet"].as_u64().unwrap());
+}
+
+#[test]
+fn unplug_and_replug_continue_with_a_gap() {
+    let speed = 4.0;
+    let mut cfg = sim_config(alpha(), speed);
+    cfg.faults = Faults {
+        unplug_after: Some(0.8),
+        replug_after: Some(0.8),
+        ..Default::default()
+    };
+    let sim = start_sim("unplug", cfg);
+    let opts = CytonOptions {
+        packet_rate: 250.0 * speed,
+        ..Default::default()
+    };
+    let mut src = CytonSource::open(&sim.link, opts).unwrap();
+    src.start().unwrap();
+    let t0 = Instant::now();
+    let mut chunks = Vec::new();
+    let mut notices = Vec::new();
+    while src.stats().reconnects == 0
+        || chunks
+            .iter()
+            .map(|c: &bci_core::Chunk| c.n_frames())
+            .sum::<usize>()
+            < 4000
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(15),
+            "no reconnect: {notices:?}"
+        );
+        if let Some(c) = src.next_chunk(Duration::from_millis(100)).unwrap() {
+            chunks.push(c);
+        }
+        notices.extend(src.take_notices());
+    }
+    src.stop().unwrap();
+    assert!(
+        notices.iter().any(|n| n.contains("disconnected")),
+        "{notices:?}"
+    );
+    assert!(
+        notices.iter().any(|n| n.contains("reconnected")),
+        "{notices:?}"
+    );
+    let gaps: Vec<_> = chunks.iter().flat_map(|c| &c.events).collect();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    // 0.8 s unplugged plus the handshake, at 1000 packets/s: well over 800 samples.
+    assert!(gaps[0].duration > 800, "{gaps:?}");
+    // Sample indices keep counting across the gap.
+    for w in chunks.windows(2) {
+        assert!(w[1].first_sample >= w[0].end_sample());
+    }
+}
+
+#[test]
+fn daisy_over_pty() {
+    let speed = 10.0;
+    let mut cfg = sim_config(alpha(), speed);
+    cfg.board.daisy = true;
+    let sim = start_sim("daisy", cfg);
+    let opts = CytonOptions {
+        kind: bci_acquire::BoardKind::CytonDaisy,
+        packet_rate: 250.0 * speed,
+        ..Default::default()
+    };
+    let mut src = CytonSource::open(&sim.link, opts).unwrap();
+    assert!(src.banner().daisy);
+    assert_eq!(src.info().sample_rate, 125.0);
+    assert_eq!(src.info().channels.len(), 19);
+    src.start().unwrap();
+    let chunks = collect(&mut src, 2000, Duration::from_secs(10));
+    src.stop().unwrap();
+    let s = src.decoder_stats();
+    assert_eq!((s.lost_packets, s.lost_samples), (0, 0), "{s:?}");
+    assert!(chunks.iter().all(|c| c.n_channels == 19));
+}
+
+#[test]
+fn cyton_spec_on_a_daisy_board_detaches_it() {
+    let mut cfg = sim_config(alpha(), 10.0);
+    cfg.board.daisy = true;
+    let sim = start_sim("detach", cfg);
+    let opts = CytonOptions {
+        packet_rate: 2500.0,
+        ..Default::default()
+    };
+    let mut src = CytonSource::open(&sim.link, opts).unwrap();
+    src.start().unwrap();
+    let chunks = collect(&mut src, 1000, Duration::from_secs(10));
+    src.stop().unwrap();
+    assert!(chunks.iter().all(|c| c.n_channels == 11));
+    assert_eq!(src.decoder_stats().lost_samples, 0);
+}
+
+#[test]
+fn gain_setting_changes_the_scale() {
+    let path = datasets().join("eegmmidb/S001/S001R04.edf");
+    let rec = bci_formats::read(&path).unwrap_or_else(|e| panic!("dataset missing: {e}"));
+    let map = (0..8).map(Some).collect();
+    let speed = 10.0;
+    let sim = start_sim(
+        "gain",
+        sim_config(
+            SignalSource::Replay {
+                rec: Box::new(rec.clone()),
+                map,
+            },
+            speed,
+        ),
+    );
+    let opts = CytonOptions {
+        packet_rate: 250.0 * speed,
+        ..Default::default()
+    };
+    let mut src = CytonSource::open(&sim.link, opts).unwrap();
+    let set = bci_acquire::cyton::ChannelSettings {
+        gain: 2,
+        ..Default::default()
+    };
+    src.set_channel(1, &set).unwrap();
+    // The reply arrives while idle; read it back with a query of the default string.
+    assert_eq!(src.query(b"D").unwrap().trim(), "060110");
+    assert!(src.set_channel(9, &set).is_err());
+    assert!(
+        src.set_channel(
+            1,
+            &bci_acquire::cyton::ChannelSettings {
+                gain: 3,
+                ..Default::default()
+            }
+        )
+        .is_err()
+    );
+    src.start().unwrap();
+    let chunks = collect(&mut src, 500, Duration::from_secs(10));
+    src.stop().unwrap();
+    let s2 = bci_acquire::packet::uv_per_count(2);
+    let s24 = bci_acquire::packet::uv_per_count(24);
+    for c in &chunks {
+        for f in 0..c.n_frames() {
+            let idx = (c.first_sample + f as u64) as usize;
+            assert_eq!(
+                c.frame(f)[0],
+                f64::from(counts_for(rec.data[(0, idx)], s2)) * s2
+            );
+            assert_eq!(
+                c.frame(f)[1],
+                f64::from(counts_for(rec.data[(1, idx)], s24)) * s24
+            );
+        }
+    }
+}
