@@ -27,8 +27,12 @@ fn check(golden: &Path, data_file: &Path) -> Result<(), String> {
     let rec = match g["board"].as_str() {
         // BrainFlow CSV needs the board that wrote it.
         Some(board) => {
-            let layout = bci_formats::brainflow::BoardLayout::by_name(board).ok_or("unknown board")?;
-            bci_formats::FormatReader::read(&bci_formats::brainflow::BrainFlowReader::with_board(layout), data_file)
+            let layout =
+                bci_formats::brainflow::BoardLayout::by_name(board).ok_or("unknown board")?;
+            bci_formats::FormatReader::read(
+                &bci_formats::brainflow::BrainFlowReader::with_board(layout),
+                data_file,
+            )
         }
         None => bci_formats::read(data_file),
     }

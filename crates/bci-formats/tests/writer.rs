@@ -167,11 +167,7 @@ fn count_matches_records_after_every_flush_and_chunking_does_not_matter() {
             (len - header) / record,
             "count after flush"
         );
-        assert_eq!(
-            (len - header) % record,
-            0,
-            "only whole records on disk"
-        );
+        assert_eq!((len - header) % record, 0, "only whole records on disk");
         assert_eq!(header_count(&many) as u64, w.records_on_disk());
     }
     w.finish().unwrap();
