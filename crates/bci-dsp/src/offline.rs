@@ -42,12 +42,19 @@ fn check_input(x: &ArrayView2<f64>) -> Result<()> {
     Ok(())
 }
 
+/// Samples per tile in the channel-first ⇄ frame-major transposes.
+const TILE: usize = 64;
+
 fn to_frames(x: &ArrayView2<f64>, pre: usize, post: usize) -> Vec<f64> {
     let (nch, n) = x.dim();
     let mut buf = vec![0.0; (n + pre + post) * nch];
-    for (c, row) in x.outer_iter().enumerate() {
-        for (i, v) in row.iter().enumerate() {
-            buf[(pre + i) * nch + c] = *v;
+    // Tiles of samples keep the strided writes inside the cache.
+    for i0 in (0..n).step_by(TILE) {
+        let i1 = (i0 + TILE).min(n);
+        for (c, row) in x.outer_iter().enumerate() {
+            for i in i0..i1 {
+                buf[(pre + i) * nch + c] = row[i];
+            }
         }
     }
     buf
@@ -55,9 +62,12 @@ fn to_frames(x: &ArrayView2<f64>, pre: usize, post: usize) -> Vec<f64> {
 
 fn from_frames(buf: &[f64], nch: usize, start: usize, n: usize) -> Array2<f64> {
     let mut out = Array2::zeros((nch, n));
-    for (c, mut row) in out.outer_iter_mut().enumerate() {
-        for (i, v) in row.iter_mut().enumerate() {
-            *v = buf[(start + i) * nch + c];
+    for i0 in (0..n).step_by(TILE) {
+        let i1 = (i0 + TILE).min(n);
+        for (c, mut row) in out.outer_iter_mut().enumerate() {
+            for i in i0..i1 {
+                row[i] = buf[(start + i) * nch + c];
+            }
         }
     }
     out

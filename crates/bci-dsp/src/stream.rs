@@ -36,8 +36,13 @@ pub enum Kernel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chosen {
     Portable,
+    /// AVX2 + FMA; `sym` when every section, normalised to `b0 = 1` with the gains moved to the
+    /// input, has `b2 = 1` (all Butterworth/Chebyshev/Bessel band sections and notches do): then
+    /// `y = x + z0` is an add and `z1 = x - a2 y` one fused op.
     #[cfg(target_arch = "x86_64")]
-    Avx2Fma,
+    Avx2Fma {
+        sym: bool,
+    },
 }
 
 fn choose(kernel: Kernel) -> Chosen {
@@ -47,7 +52,7 @@ fn choose(kernel: Kernel) -> Chosen {
             #[cfg(target_arch = "x86_64")]
             {
                 if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                    return Chosen::Avx2Fma;
+                    return Chosen::Avx2Fma { sym: false };
                 }
             }
             Chosen::Portable
@@ -63,14 +68,23 @@ pub trait Sample: Copy + Default + PartialEq + std::fmt::Debug + Send + Sync + '
     /// Widen for checks and output.
     fn to_f64(self) -> f64;
     #[doc(hidden)]
-    fn run(kernel: Chosen, coef: &[[Self; 5]], state: &mut [Self], data: &mut [Self], nch: usize);
+    fn run(
+        kernel: Chosen,
+        coef: &[[Self; 5]],
+        gain: Self,
+        state: &mut [Self],
+        data: &mut [Self],
+        nch: usize,
+    );
 }
 
 /// A causal SOS cascade over `n_channels` interleaved channels, with per-channel state.
 #[derive(Debug, Clone)]
 pub struct SosFilter<T: Sample> {
-    /// Per section `[b0, b1, b2, -a1, -a2]`.
+    /// Per section `[b0, b1, b2, -a1, -a2]` of the realised cascade (see [`Chosen`]).
     coef: Vec<[T; 5]>,
+    /// Input gain of the realised cascade (1 unless the gains were moved to the input).
+    gain: T,
     zi: Vec<[f64; 2]>,
     /// Layout `[section][2][channel]`.
     state: Vec<T>,
@@ -93,8 +107,25 @@ impl<T: Sample> SosFilter<T> {
                 "need at least one channel",
             ));
         }
-        let coef = sos
-            .sections()
+        let mut chosen = choose(kernel);
+        let rows = sos.sections();
+        let mut realised: Vec<[f64; 6]> = rows.to_vec();
+        let mut gain = 1.0;
+        #[cfg(target_arch = "x86_64")]
+        if chosen != Chosen::Portable
+            && rows.iter().all(|r| r[0] != 0.0 && r[2] == r[0])
+            && rows.iter().map(|r| r[0].abs()).product::<f64>() > 1e-30
+        {
+            // Move each section's b0 to one input gain: scipy's own layout for band filters,
+            // where only the first section carries the gain.
+            realised = rows
+                .iter()
+                .map(|r| [1.0, r[1] / r[0], 1.0, 1.0, r[4], r[5]])
+                .collect();
+            gain = rows.iter().map(|r| r[0]).product();
+            chosen = Chosen::Avx2Fma { sym: true };
+        }
+        let coef = realised
             .iter()
             .map(|s| {
                 [
@@ -106,12 +137,19 @@ impl<T: Sample> SosFilter<T> {
                 ]
             })
             .collect();
+        // Steady state of the realised cascade: its input is the signal times `gain`.
+        let zi = Sos::new(realised)?
+            .zi()
+            .into_iter()
+            .map(|[a, b]| [a * gain, b * gain])
+            .collect();
         Ok(SosFilter {
             coef,
-            zi: sos.zi(),
+            gain: T::from_f64(gain),
+            zi,
             state: vec![T::default(); sos.len() * 2 * n_channels],
             n_channels,
-            kernel: choose(kernel),
+            kernel: chosen,
         })
     }
 
@@ -151,19 +189,6 @@ impl<T: Sample> SosFilter<T> {
         Ok(())
     }
 
-    /// The state of channel `channel`, one `[z0, z1]` per section.
-    pub fn state(&self, channel: usize) -> Vec<[T; 2]> {
-        let nch = self.n_channels;
-        (0..self.coef.len())
-            .map(|s| {
-                [
-                    self.state[(2 * s) * nch + channel],
-                    self.state[(2 * s + 1) * nch + channel],
-                ]
-            })
-            .collect()
-    }
-
     /// Filter interleaved frames in place, continuing from the state the previous call left.
     /// `data.len()` must be a multiple of the channel count.
     pub fn process(&mut self, data: &mut [T]) -> Result<()> {
@@ -180,6 +205,7 @@ impl<T: Sample> SosFilter<T> {
         T::run(
             self.kernel,
             &self.coef,
+            self.gain,
             &mut self.state,
             data,
             self.n_channels,
@@ -236,12 +262,19 @@ impl Sample for f64 {
     fn to_f64(self) -> f64 {
         self
     }
-    fn run(kernel: Chosen, coef: &[[f64; 5]], state: &mut [f64], data: &mut [f64], nch: usize) {
+    fn run(
+        kernel: Chosen,
+        coef: &[[f64; 5]],
+        gain: f64,
+        state: &mut [f64],
+        data: &mut [f64],
+        nch: usize,
+    ) {
         match kernel {
             Chosen::Portable => run_portable(coef, state, data, nch),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: Avx2Fma is only chosen after detecting avx2 and fma at run time.
-            Chosen::Avx2Fma => unsafe { avx::run_f64(coef, state, data, nch) },
+            Chosen::Avx2Fma { sym } => unsafe { avx::run_f64(coef, gain, sym, state, data, nch) },
         }
     }
 }
@@ -253,12 +286,19 @@ impl Sample for f32 {
     fn to_f64(self) -> f64 {
         self as f64
     }
-    fn run(kernel: Chosen, coef: &[[f32; 5]], state: &mut [f32], data: &mut [f32], nch: usize) {
+    fn run(
+        kernel: Chosen,
+        coef: &[[f32; 5]],
+        gain: f32,
+        state: &mut [f32],
+        data: &mut [f32],
+        nch: usize,
+    ) {
         match kernel {
             Chosen::Portable => run_portable(coef, state, data, nch),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: Avx2Fma is only chosen after detecting avx2 and fma at run time.
-            Chosen::Avx2Fma => unsafe { avx::run_f32(coef, state, data, nch) },
+            Chosen::Avx2Fma { sym } => unsafe { avx::run_f32(coef, gain, sym, state, data, nch) },
         }
     }
 }
@@ -266,23 +306,32 @@ impl Sample for f32 {
 #[cfg(target_arch = "x86_64")]
 mod avx {
     //! AVX2 + FMA kernels. Channels are split into groups of one vector; for each block of
-    //! frames and each group of up to four sections, a channel group's section states live in
-    //! registers while the frames stream through. The operation sequence per channel is
-    //! `y = fma(b0, x, z0); z0 = fma(-a1, y, fma(b1, x, z1)); z1 = fma(-a2, y, b2 * x)`, in the
-    //! vector lanes and in the scalar tail alike.
+    //! frames and each group of up to `K` sections, a channel group's section states stay in
+    //! registers while the frames stream through. The operation sequence per channel, the same
+    //! in the vector lanes and in the scalar tail, is
+    //! - general: `y = fma(b0, x, z0); z0 = fma(-a1, y, fma(b1, x, z1)); z1 = fma(-a2, y, b2 * x)`
+    //! - `sym` (b0 = b2 = 1 after moving the gains to the input, `x *= gain` before the first
+    //!   section): `y = x + z0; z0 = fma(-a1, y, fma(b1, x, z1)); z1 = fma(-a2, y, x)`.
 
     use super::BLOCK_FRAMES;
     use std::arch::x86_64::*;
 
+    /// Sections per register-resident group.
+    const K_MAX: usize = 2;
+    /// Channel vectors per inner loop.
+    const GROUP: usize = 2;
+
     macro_rules! kernel {
         ($name:ident, $group:ident, $tail:ident, $t:ty, $v:ty, $lanes:expr,
-         $load:ident, $store:ident, $set1:ident, $fmadd:ident, $mul:ident) => {
+         $load:ident, $store:ident, $set1:ident, $fmadd:ident, $mul:ident, $add:ident) => {
             /// # Safety
             /// The CPU must support AVX2 and FMA; `state.len() == coef.len() * 2 * nch`,
             /// `data.len()` a multiple of `nch`.
             #[target_feature(enable = "avx2,fma")]
             pub(super) unsafe fn $name(
                 coef: &[[$t; 5]],
+                gain: $t,
+                sym: bool,
                 state: &mut [$t],
                 data: &mut [$t],
                 nch: usize,
@@ -294,29 +343,45 @@ mod avx {
                     let f1 = (f0 + BLOCK_FRAMES).min(n_frames);
                     let mut s0 = 0;
                     while s0 < coef.len() {
-                        let k = (coef.len() - s0).min(4);
-                        for g in 0..n_vec {
+                        let k = (coef.len() - s0).min(K_MAX);
+                        let g = if s0 == 0 && sym { Some(gain) } else { None };
+                        let mut v = 0;
+                        while v < n_vec {
+                            let ch0 = v * $lanes;
+                            let pair = v + GROUP <= n_vec;
                             // SAFETY: caller guarantees the features and the slice shapes.
                             unsafe {
-                                match k {
-                                    4 => {
-                                        $group::<4>(coef, state, data, nch, s0, g * $lanes, f0, f1)
-                                    }
-                                    3 => {
-                                        $group::<3>(coef, state, data, nch, s0, g * $lanes, f0, f1)
-                                    }
-                                    2 => {
-                                        $group::<2>(coef, state, data, nch, s0, g * $lanes, f0, f1)
-                                    }
-                                    _ => {
-                                        $group::<1>(coef, state, data, nch, s0, g * $lanes, f0, f1)
-                                    }
+                                macro_rules! call {
+                                    ($k:literal, $sym:literal) => {
+                                        if pair {
+                                            $group::<$k, $sym, GROUP>(
+                                                coef, g, state, data, nch, s0, ch0, f0, f1,
+                                            )
+                                        } else {
+                                            $group::<$k, $sym, 1>(
+                                                coef, g, state, data, nch, s0, ch0, f0, f1,
+                                            )
+                                        }
+                                    };
+                                }
+                                match (k, sym) {
+                                    (4, true) => call!(4, true),
+                                    (3, true) => call!(3, true),
+                                    (2, true) => call!(2, true),
+                                    (_, true) => call!(1, true),
+                                    (4, false) => call!(4, false),
+                                    (3, false) => call!(3, false),
+                                    (2, false) => call!(2, false),
+                                    (_, false) => call!(1, false),
                                 }
                             }
+                            v += if pair { GROUP } else { 1 };
                         }
                         for ch in n_vec * $lanes..nch {
                             // SAFETY: as above.
-                            unsafe { $tail(coef, state, data, nch, s0, s0 + k, ch, f0, f1) };
+                            unsafe {
+                                $tail(coef, g, sym, state, data, nch, s0, s0 + k, ch, f0, f1)
+                            };
                         }
                         s0 += k;
                     }
@@ -326,8 +391,9 @@ mod avx {
 
             #[target_feature(enable = "avx2,fma")]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn $group<const K: usize>(
+            unsafe fn $group<const K: usize, const SYM: bool, const G: usize>(
                 coef: &[[$t; 5]],
+                gain: Option<$t>,
                 state: &mut [$t],
                 data: &mut [$t],
                 nch: usize,
@@ -341,8 +407,8 @@ mod avx {
                 let mut b2 = [$set1(0.0); K];
                 let mut na1 = [$set1(0.0); K];
                 let mut na2 = [$set1(0.0); K];
-                let mut z0 = [$set1(0.0); K];
-                let mut z1 = [$set1(0.0); K];
+                let mut z0 = [[$set1(0.0); G]; K];
+                let mut z1 = [[$set1(0.0); G]; K];
                 let sp = state.as_mut_ptr();
                 for j in 0..K {
                     let c = coef[s0 + j];
@@ -351,32 +417,57 @@ mod avx {
                     b2[j] = $set1(c[2]);
                     na1[j] = $set1(c[3]);
                     na2[j] = $set1(c[4]);
-                    // SAFETY: (2*(s0+j)+1)*nch + ch0 + lanes <= state.len() by the layout.
-                    unsafe {
-                        z0[j] = $load(sp.add(2 * (s0 + j) * nch + ch0));
-                        z1[j] = $load(sp.add((2 * (s0 + j) + 1) * nch + ch0));
+                    for g in 0..G {
+                        let ch = ch0 + g * $lanes;
+                        // SAFETY: (2*(s0+j)+1)*nch + ch + lanes <= state.len() by the layout.
+                        unsafe {
+                            z0[j][g] = $load(sp.add(2 * (s0 + j) * nch + ch));
+                            z1[j][g] = $load(sp.add((2 * (s0 + j) + 1) * nch + ch));
+                        }
                     }
                 }
+                let gv = $set1(gain.unwrap_or(1.0));
+                let scale = gain.is_some();
                 let dp = data.as_mut_ptr();
                 for f in f0..f1 {
-                    // SAFETY: f < n_frames and ch0 + lanes <= nch.
+                    // SAFETY: f < n_frames and ch0 + G * lanes <= nch.
                     unsafe {
                         let p = dp.add(f * nch + ch0);
-                        let mut x: $v = $load(p);
-                        for j in 0..K {
-                            let y = $fmadd(b0[j], x, z0[j]);
-                            z0[j] = $fmadd(na1[j], y, $fmadd(b1[j], x, z1[j]));
-                            z1[j] = $fmadd(na2[j], y, $mul(b2[j], x));
-                            x = y;
+                        let mut x: [$v; G] = [$set1(0.0); G];
+                        for g in 0..G {
+                            x[g] = $load(p.add(g * $lanes));
+                            if scale {
+                                x[g] = $mul(x[g], gv);
+                            }
                         }
-                        $store(p, x);
+                        for j in 0..K {
+                            for g in 0..G {
+                                if SYM {
+                                    let y = $add(x[g], z0[j][g]);
+                                    z0[j][g] = $fmadd(na1[j], y, $fmadd(b1[j], x[g], z1[j][g]));
+                                    z1[j][g] = $fmadd(na2[j], y, x[g]);
+                                    x[g] = y;
+                                } else {
+                                    let y = $fmadd(b0[j], x[g], z0[j][g]);
+                                    z0[j][g] = $fmadd(na1[j], y, $fmadd(b1[j], x[g], z1[j][g]));
+                                    z1[j][g] = $fmadd(na2[j], y, $mul(b2[j], x[g]));
+                                    x[g] = y;
+                                }
+                            }
+                        }
+                        for g in 0..G {
+                            $store(p.add(g * $lanes), x[g]);
+                        }
                     }
                 }
                 for j in 0..K {
-                    // SAFETY: as for the loads.
-                    unsafe {
-                        $store(sp.add(2 * (s0 + j) * nch + ch0), z0[j]);
-                        $store(sp.add((2 * (s0 + j) + 1) * nch + ch0), z1[j]);
+                    for g in 0..G {
+                        let ch = ch0 + g * $lanes;
+                        // SAFETY: as for the loads.
+                        unsafe {
+                            $store(sp.add(2 * (s0 + j) * nch + ch), z0[j][g]);
+                            $store(sp.add((2 * (s0 + j) + 1) * nch + ch), z1[j][g]);
+                        }
                     }
                 }
             }
@@ -385,6 +476,8 @@ mod avx {
             #[allow(clippy::too_many_arguments)]
             unsafe fn $tail(
                 coef: &[[$t; 5]],
+                gain: Option<$t>,
+                sym: bool,
                 state: &mut [$t],
                 data: &mut [$t],
                 nch: usize,
@@ -394,15 +487,27 @@ mod avx {
                 f0: usize,
                 f1: usize,
             ) {
+                if let Some(g) = gain {
+                    for f in f0..f1 {
+                        data[f * nch + ch] *= g;
+                    }
+                }
                 for s in s0..s1 {
                     let c = coef[s];
                     let mut z0 = state[2 * s * nch + ch];
                     let mut z1 = state[(2 * s + 1) * nch + ch];
                     for f in f0..f1 {
                         let x = data[f * nch + ch];
-                        let y = c[0].mul_add(x, z0);
-                        z0 = c[3].mul_add(y, c[1].mul_add(x, z1));
-                        z1 = c[4].mul_add(y, c[2] * x);
+                        let y;
+                        if sym {
+                            y = x + z0;
+                            z0 = c[3].mul_add(y, c[1].mul_add(x, z1));
+                            z1 = c[4].mul_add(y, x);
+                        } else {
+                            y = c[0].mul_add(x, z0);
+                            z0 = c[3].mul_add(y, c[1].mul_add(x, z1));
+                            z1 = c[4].mul_add(y, c[2] * x);
+                        }
                         data[f * nch + ch] = y;
                     }
                     state[2 * s * nch + ch] = z0;
@@ -423,7 +528,8 @@ mod avx {
         _mm256_storeu_pd,
         _mm256_set1_pd,
         _mm256_fmadd_pd,
-        _mm256_mul_pd
+        _mm256_mul_pd,
+        _mm256_add_pd
     );
     kernel!(
         run_f32,
@@ -436,6 +542,7 @@ mod avx {
         _mm256_storeu_ps,
         _mm256_set1_ps,
         _mm256_fmadd_ps,
-        _mm256_mul_ps
+        _mm256_mul_ps,
+        _mm256_add_ps
     );
 }

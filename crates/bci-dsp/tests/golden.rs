@@ -118,7 +118,10 @@ fn check_filters(kernel: Kernel) {
             assert!(e < 1e-9, "sosfiltfilt {case}: relative error {e:e}");
         }
     }
-    eprintln!("{kernel:?}: worst sosfilt {:e}, sosfiltfilt {:e}", worst.0, worst.1);
+    eprintln!(
+        "{kernel:?}: worst sosfilt {:e}, sosfiltfilt {:e}",
+        worst.0, worst.1
+    );
 }
 
 #[test]
@@ -159,11 +162,7 @@ fn welch_equals_scipy() {
             assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0));
         }
         for (a, b) in s.power.row(0).iter().zip(&want_p) {
-            assert!(
-                (a - b).abs() <= 1e-9 * b.abs(),
-                "{}: {a} vs {b}",
-                w["seed"]
-            );
+            assert!((a - b).abs() <= 1e-9 * b.abs(), "{}: {a} vs {b}", w["seed"]);
         }
     }
 }
@@ -233,12 +232,18 @@ fn real_eeg_s001r04_equals_scipy_and_mne() {
             assert!(e < 1e-9, "{key} channel {}: {e:e}", chans[i]);
         }
     }
-    eprintln!("S001R04 worst relative-to-RMS: sosfilt {:e} sosfiltfilt {:e} mne {:e}", worst[0], worst[1], worst[2]);
+    eprintln!(
+        "S001R04 worst relative-to-RMS: sosfilt {:e} sosfiltfilt {:e} mne {:e}",
+        worst[0], worst[1], worst[2]
+    );
     let s = welch(x.view(), fs, Welch::default()).unwrap();
     for (i, &c) in chans.iter().enumerate() {
         let want = f64s(&g["welch_psd"][i]);
         for (a, b) in s.power.row(c).iter().zip(&want) {
-            assert!((a - b).abs() <= 1e-9 * b.abs(), "welch channel {c}: {a} vs {b}");
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs(),
+                "welch channel {c}: {a} vs {b}"
+            );
         }
     }
     let _ = x.sum_axis(Axis(0));

@@ -14,7 +14,10 @@ pub fn workspace_root() -> PathBuf {
 pub fn golden(name: &str) -> Value {
     let path = workspace_root().join("tests/golden/dsp").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("{}: {e}; run `.venv/bin/python scripts/golden/dsp.py`", path.display())
+        panic!(
+            "{}: {e}; run `.venv/bin/python scripts/golden/dsp.py`",
+            path.display()
+        )
     });
     serde_json::from_str(&text).expect("golden JSON parses")
 }
@@ -48,7 +51,9 @@ pub fn f64s(v: &Value) -> Vec<f64> {
 }
 
 fn field(h: &[u8], start: usize, len: usize) -> String {
-    String::from_utf8_lossy(&h[start..start + len]).trim().to_string()
+    String::from_utf8_lossy(&h[start..start + len])
+        .trim()
+        .to_string()
 }
 
 /// The ordinary (non-annotation) signals of an EDF file in physical units, scaled to µV when
