@@ -11,7 +11,7 @@ use ndarray::{Array2, ArrayView2, ArrayView3, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DecodeError, Result};
-use crate::linalg::svd_sorted;
+use crate::linalg::svd_right;
 
 /// Sine/cosine references (n_samples × 2·harmonics): columns `sin(2π h f t)`, `cos(2π h f t)`
 /// for `h = 1..=harmonics`, `t = i / sfreq`.
@@ -58,7 +58,7 @@ pub fn canonical_correlation(x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<f
     }
     let qx = centred_q(x);
     let qy = centred_q(y);
-    let (_, s, _) = svd_sorted(&(qx.transpose() * qy))?;
+    let (s, _) = svd_right(&(qx.transpose() * qy));
     Ok(s.get(0).copied().unwrap_or(0.0))
 }
 

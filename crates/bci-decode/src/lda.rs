@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::covariance::ledoit_wolf;
 use crate::error::{DecodeError, Result};
 use crate::labels::{check_labels, class_indices};
-use crate::linalg::{Mat, from_na, svd_sorted, to_na};
+use crate::linalg::{Mat, from_na, svd_right, to_na};
 
 /// Which scikit-learn solver to reproduce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,7 +141,7 @@ fn solve_svd(
     std.mapv_inplace(|s| if s == 0.0 { 1.0 } else { s });
     let fac = (1.0 / n as f64).sqrt();
     let xs = Mat::from_fn(n, p, |i, j| fac * (xc[[i, j]] / std[j]));
-    let (_, s, vt) = svd_sorted(&xs)?;
+    let (s, vt) = svd_right(&xs);
     let rank = s.iter().filter(|&&v| v > LDA_TOL).count();
     if rank == 0 {
         return Err(DecodeError::SingularCovariance {
@@ -159,7 +159,7 @@ fn solve_svd(
         let w = (n as f64 * priors[c] * fac2).sqrt();
         xb.row_mut(c).scale_mut(w);
     }
-    let (_, s2, vt2) = svd_sorted(&xb)?;
+    let (s2, vt2) = svd_right(&xb);
     let s0 = s2.get(0).copied().unwrap_or(0.0);
     let rank2 = s2.iter().filter(|&&v| v > LDA_TOL * s0).count();
     let v2 = vt2.transpose();
@@ -209,16 +209,18 @@ fn solve_lsqr_auto(
     }
     let a = to_na(cov.view());
     let b = DMatrix::from_fn(p, k, |j, c| means[[c, j]]);
-    // scipy lstsq: minimum-norm least squares; for the (positive definite) shrunk covariance
-    // this is the plain solution.
-    let svd = nalgebra::SVD::new(a, true, true);
-    let smax = svd.singular_values.max();
-    let sol =
-        svd.solve(&b, smax * f64::EPSILON * p as f64)
-            .map_err(|m| DecodeError::NoConvergence {
-                what: "LDA least squares".into(),
-                detail: m.into(),
-            })?;
+    // scipy lstsq; the shrunk covariance is positive definite, so this is the plain solution.
+    let sol = match nalgebra::Cholesky::new(a.clone()) {
+        Some(ch) => ch.solve(&b),
+        None => a
+            .lu()
+            .solve(&b)
+            .ok_or_else(|| DecodeError::SingularCovariance {
+                what: "LDA shrunk covariance".into(),
+                detail: "not invertible".into(),
+                min_variance: 0.0,
+            })?,
+    };
     let coef = from_na(&sol.transpose());
     let mut intercept = Array1::zeros(k);
     for c in 0..k {

@@ -19,6 +19,10 @@ pub mod labels;
 pub mod lda;
 mod linalg;
 pub mod logistic;
+pub mod model;
+pub mod pipeline;
 pub mod riemann;
 
 pub use error::{DecodeError, Result};
+pub use model::{EventClass, FilterSpec, Model, Prediction, TrainSpec};
+pub use pipeline::{Decoder, Fitted, PipelineKind, PipelineOptions};

@@ -114,26 +114,15 @@ fn singular(what: &str, b: &Mat) -> DecodeError {
     }
 }
 
-/// Thin SVD with singular values in descending order: (U, s, Vᵀ).
-pub(crate) fn svd_sorted(m: &Mat) -> Result<(Mat, DVector<f64>, Mat)> {
-    let svd =
-        nalgebra::SVD::try_new(m.clone(), true, true, f64::EPSILON, 10_000).ok_or_else(|| {
-            DecodeError::NoConvergence {
-                what: "SVD".into(),
-                detail: format!("{}x{} matrix", m.nrows(), m.ncols()),
-            }
-        })?;
-    let (Some(u), Some(vt)) = (svd.u, svd.v_t) else {
-        return Err(DecodeError::NoConvergence {
-            what: "SVD".into(),
-            detail: "no singular vectors".into(),
-        });
-    };
-    let k = svd.singular_values.len();
-    let mut idx: Vec<usize> = (0..k).collect();
-    idx.sort_by(|&a, &b| svd.singular_values[b].total_cmp(&svd.singular_values[a]));
-    let s = DVector::from_fn(k, |i, _| svd.singular_values[idx[i]]);
-    let u2 = DMatrix::from_fn(u.nrows(), k, |r, c| u[(r, idx[c])]);
-    let vt2 = DMatrix::from_fn(k, vt.ncols(), |r, c| vt[(idx[r], c)]);
-    Ok((u2, s, vt2))
+/// Singular values (descending) and right singular vectors (rows of Vᵀ) of `m` from the
+/// symmetric eigen-decomposition of `mᵀm`. Values below ~1e-8 of the largest are not accurate
+/// (they come from squared values), which is enough to decide rank against a 1e-4 tolerance.
+pub(crate) fn svd_right(m: &Mat) -> (DVector<f64>, Mat) {
+    let g = m.transpose() * m;
+    let g = (&g + g.transpose()) * 0.5;
+    let (vals, vecs) = eigh(&g);
+    let p = vals.len();
+    let s = DVector::from_fn(p, |i, _| vals[p - 1 - i].max(0.0).sqrt());
+    let vt = DMatrix::from_fn(p, p, |r, c| vecs[(c, p - 1 - r)]);
+    (s, vt)
 }

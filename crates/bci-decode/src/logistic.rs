@@ -148,11 +148,18 @@ fn newton_primal(x: &DMatrix<f64>, y: &DVector<f64>, c: f64) -> Result<(DVector<
             .ok_or_else(|| not_converged("singular Hessian".into()))?;
         let obj0 = objective(&f, y, c, w.norm_squared());
         let slope = g.dot(&step);
-        if -slope < 1e-20 * obj0.abs().max(1.0) {
-            return Ok((w, b));
+        // Near the optimum the decrease is below the objective's rounding: take the full
+        // (quadratically convergent) Newton step without a line search.
+        let mut t = if -slope < 1e-9 * obj0.abs().max(1.0) {
+            0.0
+        } else {
+            1.0
+        };
+        if t == 0.0 {
+            w += step.rows(0, p);
+            b += step[p];
         }
-        let mut t = 1.0;
-        loop {
+        while t > 0.0 {
             let w1 = &w + step.rows(0, p) * t;
             let b1 = b + step[p] * t;
             let f1 = x * &w1 + DVector::from_element(n, b1);
@@ -209,11 +216,18 @@ fn newton_span(x: &DMatrix<f64>, y: &DVector<f64>, c: f64) -> Result<(DVector<f6
         let da = step.rows(0, n).into_owned();
         // Directional derivative of the objective along (Xᵀda, db).
         let slope = e.dot(&(&k * &da)) + gb * step[n];
-        if -slope < 1e-20 * obj0.abs().max(1.0) {
-            return Ok((x.transpose() * a, b));
+        // Near the optimum the decrease is below the objective's rounding: take the full
+        // (quadratically convergent) Newton step without a line search.
+        let mut t = if -slope < 1e-9 * obj0.abs().max(1.0) {
+            0.0
+        } else {
+            1.0
+        };
+        if t == 0.0 {
+            a += &da;
+            b += step[n];
         }
-        let mut t = 1.0;
-        loop {
+        while t > 0.0 {
             let a1 = &a + &da * t;
             let b1 = b + step[n] * t;
             let ka1 = &k * &a1;

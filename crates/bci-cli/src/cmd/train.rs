@@ -1,8 +1,101 @@
-//! Placeholder until the library behind it lands.
+//! `bci train`: fit a decoding pipeline on labelled recordings and save it as one model file.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use bci_decode::eval::Window;
+use bci_decode::{EventClass, Model, PipelineKind, PipelineOptions, TrainSpec};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Recordings to train on (EDF/BDF/GDF...); all must share channels and rate.
+    #[arg(long, num_args = 1.., required = true)]
+    pub data: Vec<PathBuf>,
+    /// Pipeline: csp-lda, ts-lr, mdm (OAS covariances, as MOABB) or cca (SSVEP, training-free).
+    #[arg(long)]
+    pub pipeline: String,
+    /// Event labels to classes, e.g. `T1=left,T2=right` (CCA: `33025=13,33027=17,33026=21`, Hz).
+    #[arg(long)]
+    pub events: String,
+    /// Epoch start relative to the event, seconds.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub tmin: f64,
+    /// Epoch end relative to the event, seconds (included).
+    #[arg(long, default_value_t = 3.0, allow_negative_numbers = true)]
+    pub tmax: f64,
+    /// Band-pass before epoching (MNE's zero-phase IIR), low and high Hz.
+    #[arg(long, num_args = 2, value_names = ["LOW", "HIGH"], default_values_t = [8.0, 32.0])]
+    pub band: Vec<f64>,
+    /// Skip the band-pass.
+    #[arg(long)]
+    pub no_filter: bool,
+    /// CCA: harmonics in the sine/cosine references.
+    #[arg(long, default_value_t = 3)]
+    pub harmonics: usize,
+    /// Where to write the model (JSON).
+    #[arg(long)]
+    pub out: PathBuf,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+pub fn parse_events(text: &str) -> anyhow::Result<Vec<EventClass>> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (event, class) = part
+            .split_once('=')
+            .with_context(|| format!("--events entry {part:?} is not EVENT=CLASS"))?;
+        if event.is_empty() || class.is_empty() {
+            anyhow::bail!("--events entry {part:?} has an empty side");
+        }
+        out.push(EventClass {
+            event: event.into(),
+            class: class.into(),
+        });
+    }
+    if out.len() < 2 {
+        anyhow::bail!("--events needs at least two EVENT=CLASS entries, got {text:?}");
+    }
+    Ok(out)
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let pipeline: PipelineKind = args.pipeline.parse()?;
+    let events = parse_events(&args.events)?;
+    let band = if args.no_filter {
+        None
+    } else {
+        match args.band.as_slice() {
+            [lo, hi] => Some([*lo, *hi]),
+            _ => anyhow::bail!("--band takes two values: LOW HIGH"),
+        }
+    };
+    let mut recs = Vec::new();
+    for path in &args.data {
+        recs.push(bci_formats::read(path).with_context(|| format!("reading {}", path.display()))?);
+    }
+    let refs: Vec<&_> = recs.iter().collect();
+    let spec = TrainSpec {
+        pipeline,
+        events,
+        window: Window {
+            tmin: args.tmin,
+            tmax: args.tmax,
+        },
+        band,
+        options: PipelineOptions {
+            harmonics: args.harmonics,
+            ..PipelineOptions::default()
+        },
+    };
+    let model = Model::train(&refs, &spec)?;
+    model.save(&args.out)?;
+    println!(
+        "trained {} on {} file(s): {} channels at {} Hz, classes {}; saved {}",
+        model.pipeline_name,
+        args.data.len(),
+        model.channels.len(),
+        model.sample_rate,
+        model.classes.join(", "),
+        args.out.display()
+    );
+    Ok(())
 }

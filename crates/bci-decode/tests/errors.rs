@@ -1,0 +1,105 @@
+//! Acceptance 6: bad input gives typed errors, never a panic.
+
+use bci_decode::covariance::{Estimator, covariance, covariances};
+use bci_decode::{DecodeError, Fitted, PipelineKind, PipelineOptions};
+use ndarray::Array3;
+
+fn noise(n: usize, c: usize, t: usize) -> Array3<f64> {
+    // Deterministic pseudo-random data (a small LCG): no dependency, reproducible.
+    let mut s: u64 = 12345;
+    Array3::from_shape_fn((n, c, t), |_| {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((s >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+    })
+}
+
+fn fit(kind: PipelineKind, x: &Array3<f64>, y: &[usize]) -> Result<Fitted, DecodeError> {
+    Fitted::fit(kind, x.view(), y, &PipelineOptions::default(), 160.0, &[])
+}
+
+const KINDS: [PipelineKind; 3] = [PipelineKind::CspLda, PipelineKind::TsLr, PipelineKind::Mdm];
+
+#[test]
+fn fewer_epochs_than_classes() {
+    let x = noise(2, 4, 50);
+    for k in KINDS {
+        let e = fit(k, &x, &[0, 1]).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                DecodeError::TooFewEpochs {
+                    n_epochs: 2,
+                    n_classes: 2
+                }
+            ),
+            "{k:?}: {e}"
+        );
+    }
+    let x0 = noise(0, 4, 50);
+    for k in KINDS {
+        assert!(matches!(
+            fit(k, &x0, &[]).unwrap_err(),
+            DecodeError::TooFewEpochs { .. }
+        ));
+    }
+}
+
+#[test]
+fn single_class() {
+    let x = noise(6, 4, 50);
+    for k in KINDS {
+        let e = fit(k, &x, &[0; 6]).unwrap_err();
+        assert!(matches!(e, DecodeError::SingleClass { .. }), "{k:?}: {e}");
+    }
+}
+
+#[test]
+fn flat_channel_is_a_singular_covariance() {
+    let mut x = noise(8, 4, 50);
+    x.slice_mut(ndarray::s![.., 2, ..]).fill(3.0);
+    for k in KINDS {
+        let e = fit(k, &x, &[0, 1, 0, 1, 0, 1, 0, 1]).unwrap_err();
+        assert!(
+            matches!(e, DecodeError::SingularCovariance { .. }),
+            "{k:?}: {e}"
+        );
+        assert!(e.to_string().contains("channel 2"), "{e}");
+    }
+    // Without shrinkage the single-epoch covariance is singular and the tangent map refuses it.
+    let c = covariances(x.view(), Estimator::Scm).unwrap();
+    let e = bci_decode::riemann::TangentSpace::fit(c.view()).unwrap_err();
+    assert!(matches!(e, DecodeError::SingularCovariance { .. }), "{e}");
+}
+
+#[test]
+fn nan_in_data() {
+    let mut x = noise(8, 4, 50);
+    x[[5, 1, 17]] = f64::NAN;
+    for k in KINDS {
+        let e = fit(k, &x, &[0, 1, 0, 1, 0, 1, 0, 1]).unwrap_err();
+        match e {
+            DecodeError::NonFinite {
+                epoch,
+                channel,
+                sample,
+                ..
+            } => {
+                assert_eq!((epoch, channel, sample), (5, 1, 17))
+            }
+            other => panic!("{k:?}: {other}"),
+        }
+    }
+    let e = covariance(x.index_axis(ndarray::Axis(0), 5), Estimator::Oas).unwrap_err();
+    assert!(matches!(e, DecodeError::NonFinite { .. }));
+}
+
+#[test]
+fn label_length_mismatch() {
+    let x = noise(6, 4, 50);
+    assert!(matches!(
+        fit(PipelineKind::Mdm, &x, &[0, 1]).unwrap_err(),
+        DecodeError::Shape(_)
+    ));
+}
