@@ -82,17 +82,21 @@ pub fn record(
 ) -> Result<RecordSummary> {
     let info = source.info();
     let rate = info.sample_rate;
-    let record_duration = if rate.fract() == 0.0 {
-        1.0
-    } else if (rate * 10.0).fract() == 0.0 {
-        10.0
-    } else {
-        return Err(Error::invalid(
-            "sample rate",
-            rate,
-            "BDF records need a whole number of samples per record",
-        ));
-    };
+    // Short records: at the end only a fraction of a record is padded or waited for.
+    let record_duration = [0.04, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .find(|d| {
+            let spr = rate * d;
+            spr >= 1.0 && (spr - spr.round()).abs() < 1e-9
+        })
+        .ok_or_else(|| {
+            Error::invalid(
+                "sample rate",
+                rate,
+                "BDF records need a whole number of samples per record",
+            )
+        })?;
+    let spr = (rate * record_duration).round() as u64;
     let subject = Subject {
         patient: String::new(),
         recording: info.name.clone(),
@@ -160,6 +164,35 @@ pub fn record(
         if last_flush.elapsed() >= opts.flush_every {
             writer.flush()?;
             last_flush = Instant::now();
+        }
+    }
+    // Stopped on purpose: read on to the end of the current record rather than pad it with
+    // zeros (at most one record, bounded in time).
+    if error.is_none() && !source.finished() && written % spr != 0 {
+        let t_end = Instant::now();
+        while written % spr != 0 && t_end.elapsed() < Duration::from_millis(500) {
+            match source.next_chunk(Duration::from_millis(50)) {
+                Ok(Some(chunk)) if chunk.n_channels == n_ch => {
+                    let need = (spr - written % spr) as usize;
+                    if chunk.first_sample > written {
+                        break;
+                    }
+                    let take = chunk.n_frames().min(need);
+                    for e in chunk
+                        .events
+                        .iter()
+                        .filter(|e| e.onset < written + take as u64)
+                    {
+                        writer.write_event(e)?;
+                        events += 1;
+                    }
+                    writer.write_frames(&chunk.data[..take * n_ch])?;
+                    received += take as u64;
+                    written += take as u64;
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
         }
     }
     let stats: SourceStats = source.stats();
