@@ -219,11 +219,11 @@ pub fn read_brainflow_bytes(bytes: &[u8], path: &Path, layout: &BoardLayout) -> 
     let counters: Vec<i64> = (0..n).map(|s| cell(s, layout.package_row) as i64).collect();
     let mut step_counts = [0usize; 256];
     for w in counters.windows(2) {
-        step_counts[(w[1] - w[0]).rem_euclid(256) as usize] += 1;
+        step_counts[w[1].wrapping_sub(w[0]).rem_euclid(256) as usize] += 1;
     }
     let step = (1..256).max_by_key(|&d| step_counts[d]).unwrap_or(1) as i64;
     for (s, w) in counters.windows(2).enumerate() {
-        let d = (w[1] - w[0]).rem_euclid(256);
+        let d = w[1].wrapping_sub(w[0]).rem_euclid(256);
         if d != step {
             let missing = if d > step {
                 (d - step) / step

@@ -679,7 +679,7 @@ fn parse_start(h: &EdfHeader) -> Option<String> {
         .split('.')
         .map(|x| x.trim().parse().ok())
         .collect::<Option<_>>()?;
-    if d.len() != 3 || t.len() != 3 {
+    if d.len() != 3 || t.len() != 3 || d[2] > 99 {
         return None;
     }
     let mut year = if d[2] >= 85 { 1900 + d[2] } else { 2000 + d[2] };

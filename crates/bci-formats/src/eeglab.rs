@@ -72,7 +72,7 @@ fn read_set_with(
     let pnts = num("pnts")?;
     let srate = num("srate")?;
     let trials = get("trials").and_then(|v| v.scalar()).unwrap_or(1.0);
-    if !((1.0..1e6).contains(&nbchan) && (0.0..1e12).contains(&pnts)) {
+    if !((1.0..=65_536.0).contains(&nbchan) && (0.0..1e12).contains(&pnts)) {
         return Err(field_err(
             path,
             "EEG.nbchan / EEG.pnts",
