@@ -254,11 +254,9 @@ impl Board {
                 self.rate_code = 6;
                 self.events.push(BoardEvent::StreamStarted);
             }
-            b's' => {
-                if self.streaming {
-                    self.streaming = false;
-                    self.events.push(BoardEvent::StreamStopped);
-                }
+            b's' if self.streaming => {
+                self.streaming = false;
+                self.events.push(BoardEvent::StreamStopped);
             }
             b'1'..=b'8' => self.power(usize::from(b - b'1'), false),
             b'!' | b'@' | b'#' | b'$' | b'%' | b'^' | b'&' | b'*' => {
@@ -293,17 +291,13 @@ impl Board {
                 self.say_idle("Success: Configured internal test signal.$$$");
                 self.restart_if_streaming();
             }
-            b'?' => {
-                if !self.streaming {
-                    let dump = self.register_dump();
-                    self.say(&dump);
-                }
+            b'?' if !self.streaming => {
+                let dump = self.register_dump();
+                self.say(&dump);
             }
-            b'c' => {
-                if self.daisy_attached {
-                    self.daisy_attached = false;
-                    self.say_idle("daisy removed$$$");
-                }
+            b'c' if self.daisy_attached => {
+                self.daisy_attached = false;
+                self.say_idle("daisy removed$$$");
             }
             b'C' => {
                 if self.daisy_attached {

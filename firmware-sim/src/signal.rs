@@ -97,7 +97,7 @@ impl SignalSource {
                         // 8 s cycle: 4 s rest, 4 s imagery; left and right alternate by cycle.
                         let cycle = (t / 8.0) as u64;
                         let imagery = (t % 8.0) >= 4.0;
-                        let left = cycle % 2 == 0;
+                        let left = cycle.is_multiple_of(2);
                         // Imagining the left hand desynchronises the right hemisphere (C4).
                         let erd = match ch {
                             1 if imagery && !left => 0.3,

@@ -168,9 +168,9 @@ pub fn record(
     }
     // Stopped on purpose: read on to the end of the current record rather than pad it with
     // zeros (at most one record, bounded in time).
-    if error.is_none() && !source.finished() && written % spr != 0 {
+    if error.is_none() && !source.finished() && !written.is_multiple_of(spr) {
         let t_end = Instant::now();
-        while written % spr != 0 && t_end.elapsed() < Duration::from_millis(500) {
+        while !written.is_multiple_of(spr) && t_end.elapsed() < Duration::from_millis(500) {
             match source.next_chunk(Duration::from_millis(50)) {
                 Ok(Some(chunk)) if chunk.n_channels == n_ch => {
                     let need = (spr - written % spr) as usize;
