@@ -34,6 +34,8 @@ enum Command {
     Train(cmd::train::Args),
     /// Apply a saved model to a recording: per-epoch predictions and scores.
     Predict(cmd::predict::Args),
+    /// MOABB-style evaluation of pipelines on datasets (`bci bench merge DIR...` joins shards).
+    Bench(cmd::bench::Args),
     /// Download, verify and locate open datasets.
     #[command(subcommand)]
     Datasets(cmd::datasets::Command),
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Record(args) => cmd::record::run(args),
         Command::Train(args) => cmd::train::run(args),
         Command::Predict(args) => cmd::predict::run(args),
+        Command::Bench(args) => cmd::bench::run(args),
         Command::Datasets(command) => cmd::datasets::run(command),
     };
     match result {

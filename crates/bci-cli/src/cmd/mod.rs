@@ -1,5 +1,6 @@
 //! One module per subcommand; each parses its arguments and calls a library.
 
+pub mod bench;
 pub mod convert;
 pub mod datasets;
 pub mod demo;
