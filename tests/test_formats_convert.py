@@ -4,7 +4,7 @@ import pytest
 
 from conftest import run_bci
 
-mne = pytest.importorskip("mne") if False else __import__("mne")
+import mne  # noqa: E402
 mne.set_log_level("ERROR")
 
 

@@ -257,7 +257,7 @@ pub fn read_brainflow_bytes(bytes: &[u8], path: &Path, layout: &BoardLayout) -> 
         .iter()
         .map(|(label, kind, unit, _)| {
             let (lo, hi) = match kind {
-                ChannelKind::Eeg => (-187_500.0, 187_500.0),
+                ChannelKind::Eeg => crate::util::cyton_range_uv(),
                 ChannelKind::Accel => (-4.0, 4.0),
                 _ => (0.0, 0.0),
             };
@@ -329,7 +329,8 @@ fn read_bci_csv(text: &str, path: &Path, rate: f64) -> Result<Recording> {
     let channels = labels
         .into_iter()
         .map(|l| {
-            let mut ch = Channel::eeg(l, -187_500.0, 187_500.0);
+            let (lo, hi) = crate::util::cyton_range_uv();
+            let mut ch = Channel::eeg(l, lo, hi);
             ch.kind = crate::util::kind_from_label(&ch.label, true);
             ch
         })

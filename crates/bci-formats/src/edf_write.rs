@@ -13,7 +13,8 @@
 //! - `flush` does not fsync: flushed data survives the process dying (it is in the OS page cache)
 //!   but not a power cut. Call [`EdfWriter::sync`] to force it to the device.
 //! - Physical range: each channel's `physical_min/max` when finite and increasing, otherwise
-//!   ±187500 µV (the OpenBCI Cyton's input range). The range is written in the header with outward
+//!   ±187501 µV (just wider than the OpenBCI Cyton's input range, so railed codes fit). The
+//!   range is written in the header with outward
 //!   rounding to fit 8 characters (µV, or mV/V for very large ranges) and the values are quantized
 //!   with exactly the gain/offset a reader derives from those header strings. Values outside the
 //!   range (and NaN) are clipped to it and counted per channel ([`EdfWriter::clipped`]).
@@ -63,8 +64,9 @@ impl Default for WriterOptions {
     }
 }
 
-/// Default physical range (µV) when a channel declares none.
-const DEFAULT_RANGE_UV: f64 = 187_500.0;
+/// Default physical range (µV) when a channel declares none: a little beyond the Cyton's
+/// ±187500 µV so its railed codes (−187500.022 µV) fit.
+const DEFAULT_RANGE_UV: f64 = 187_501.0;
 /// Default annotation space per record, in bytes.
 const DEFAULT_ANNOTATION_BYTES: usize = 512;
 /// Encoded records kept in memory before they are written even without a flush.
@@ -666,6 +668,30 @@ impl EdfWriter {
         self.pending.clear();
         self.records_encoded += 1;
     }
+}
+
+/// A record duration near `preferred` seconds that makes `n_samples` a whole number of records,
+/// so nothing is padded: the largest divisor of `n_samples` not above `preferred * rate` samples
+/// and at least a quarter of it. Falls back to `preferred` (and padding) when there is none.
+pub fn record_duration_for(n_samples: usize, rate: f64, preferred: f64) -> f64 {
+    let target = (rate * preferred).round();
+    if !(1.0..=1e8).contains(&target) || n_samples == 0 {
+        return preferred;
+    }
+    let target = target as usize;
+    if n_samples.is_multiple_of(target) {
+        return preferred;
+    }
+    for d in (target.div_ceil(4)..=target).rev() {
+        if n_samples.is_multiple_of(d) {
+            let dur = d as f64 / rate;
+            // Only durations the 8-character header field holds exactly.
+            if format_record_duration(dur).is_some() {
+                return dur;
+            }
+        }
+    }
+    preferred
 }
 
 /// Write a whole recording as EDF+/BDF+ (see [`EdfWriter`]); annotation space is sized so that

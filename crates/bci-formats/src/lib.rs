@@ -38,8 +38,8 @@ mod util;
 
 pub use csv::write_csv;
 pub use edf_write::{
-    EdfWriter, WriteFormat, WriteReport, WriterOptions, annotation_space_for, write_recording,
-    write_recording_report,
+    EdfWriter, WriteFormat, WriteReport, WriterOptions, annotation_space_for, record_duration_for,
+    write_recording, write_recording_report,
 };
 
 /// One file format's reader: sniffing and reading from memory or from a path.

@@ -304,7 +304,10 @@ pub fn read_openbci_bytes(bytes: &[u8], path: &Path) -> Result<Recording> {
         .enumerate()
         .map(|(c, (label, &kind))| {
             let (unit, lo, hi) = match kind {
-                ChannelKind::Eeg => ("uV", -187_500.0, 187_500.0),
+                ChannelKind::Eeg => {
+                    let (lo, hi) = crate::util::cyton_range_uv();
+                    ("uV", lo, hi)
+                }
                 ChannelKind::Accel => ("g", -4.0, 4.0),
                 _ => {
                     let r = data.row(c);

@@ -138,3 +138,10 @@ pub(crate) fn seconds_to_samples(seconds: f64, rate: f64) -> Option<u64> {
         None
     }
 }
+
+/// The Cyton ADS1299 input range at gain 24 in µV: the ADC's 24-bit codes −2²³..2²³−1 times
+/// 4.5 V / 24 / (2²³ − 1). Railed samples sit exactly at the ends (−187500.022…, 187500).
+pub(crate) fn cyton_range_uv() -> (f64, f64) {
+    let scale = 4.5e6 / 24.0 / 8_388_607.0;
+    (-8_388_608.0 * scale, 8_388_607.0 * scale)
+}

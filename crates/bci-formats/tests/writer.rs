@@ -401,3 +401,33 @@ fn mixed_rates_are_refused_with_the_channels_named() {
         "{err}"
     );
 }
+
+#[test]
+fn record_duration_for_avoids_padding() {
+    use bci_formats::record_duration_for;
+    assert_eq!(record_duration_for(20_000, 160.0, 1.0), 1.0);
+    // 57024 samples at 256 Hz: 216 is its largest divisor up to 256 (0.84375 s records).
+    let d = record_duration_for(57_024, 256.0, 1.0);
+    assert_eq!(d, 216.0 / 256.0);
+    assert_eq!(57_024 % (d * 256.0) as usize, 0);
+    // A prime count has no divisor in range: keep 1 s (and pad).
+    assert_eq!(record_duration_for(10_007, 250.0, 1.0), 1.0);
+}
+
+#[test]
+fn railed_cyton_values_fit_the_default_range_without_clipping() {
+    let dir = tempdir();
+    let p = dir.join("railed.bdf");
+    let mut ch = Channel::eeg("A", f64::NAN, f64::NAN); // no declared range: the default is used
+    ch.physical_min = f64::NAN;
+    let opts = WriterOptions {
+        format: WriteFormat::Bdf,
+        record_duration: 1.0,
+        anonymize: false,
+    };
+    let mut w = EdfWriter::create(&p, &[ch], 4.0, &Subject::default(), &opts).unwrap();
+    w.write_frames(&[-187_500.022_351_744, 187_500.0, 0.0, 1.0])
+        .unwrap();
+    assert_eq!(w.clipped(), &[0]);
+    w.finish().unwrap();
+}

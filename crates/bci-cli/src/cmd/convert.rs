@@ -23,9 +23,10 @@ pub struct Args {
     /// Blank patient and recording identification and the start date (EDF+ anonymous form).
     #[arg(long)]
     pub anonymize: bool,
-    /// Duration of one EDF/BDF data record in seconds.
-    #[arg(long, default_value_t = 1.0)]
-    pub record_duration: f64,
+    /// Duration of one EDF/BDF data record in seconds [default: 1 s, or the nearest shorter
+    /// duration that divides the recording into whole records, so no padding is added].
+    #[arg(long, value_name = "SECONDS")]
+    pub record_duration: Option<f64>,
     /// Flush to disk every N data records (EDF/BDF output), printing progress on stdout.
     #[arg(long, value_name = "N")]
     pub flush_every: Option<u64>,
@@ -72,12 +73,15 @@ pub fn run(args: Args) -> Result<()> {
             args.output.display()
         ),
     };
+    let record_duration = args
+        .record_duration
+        .unwrap_or_else(|| bci_formats::record_duration_for(rec.n_samples(), rec.sample_rate, 1.0));
     let opts = WriterOptions {
         format,
-        record_duration: args.record_duration,
+        record_duration,
         anonymize: args.anonymize,
     };
-    let space = bci_formats::annotation_space_for(&rec, args.record_duration);
+    let space = bci_formats::annotation_space_for(&rec, record_duration);
     let mut w = EdfWriter::create_with_annotation_space(
         &args.output,
         &rec.channels,
@@ -86,7 +90,7 @@ pub fn run(args: Args) -> Result<()> {
         &opts,
         space,
     )?;
-    let spr = (rec.sample_rate * args.record_duration).round() as usize;
+    let spr = (rec.sample_rate * record_duration).round() as usize;
     let nch = rec.n_channels();
     let n = rec.n_samples();
     let mut events = rec.events.clone();
@@ -136,7 +140,7 @@ pub fn run(args: Args) -> Result<()> {
         "wrote {} ({} records of {} s, {} channels, {} events{})",
         args.output.display(),
         report.records,
-        args.record_duration,
+        record_duration,
         nch,
         rec.events.len(),
         if clipped > 0 {
