@@ -10,12 +10,16 @@ use std::time::Instant;
 use bci_dsp::*;
 use ndarray::Array2;
 
-/// CPU time of this thread in seconds (Linux schedstat; the machine is shared, so on-CPU time
-/// is steadier than wall time), else wall time.
+/// CPU time of this thread in seconds (the machine may be shared, so on-CPU time is steadier
+/// than wall time).
 fn thread_cpu_s() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
-    Some(ns * 1e-9)
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    (rc == 0).then(|| t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
 }
 
 /// Time `f` (CPU time of this thread where available).
