@@ -13,6 +13,7 @@
 pub mod cca;
 pub mod covariance;
 pub mod csp;
+mod eigen;
 pub mod error;
 pub mod eval;
 pub mod labels;

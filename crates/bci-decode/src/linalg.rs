@@ -22,13 +22,13 @@ pub(crate) fn from_na(m: &Mat) -> Array2<f64> {
 
 /// Eigenvalues in ascending order and the matching eigenvectors (columns) of a symmetric matrix.
 pub(crate) fn eigh(m: &Mat) -> (DVector<f64>, Mat) {
-    let se = nalgebra::SymmetricEigen::new(m.clone());
-    let n = se.eigenvalues.len();
-    let mut idx: Vec<usize> = (0..n).collect();
-    idx.sort_by(|&a, &b| se.eigenvalues[a].total_cmp(&se.eigenvalues[b]));
-    let vals = DVector::from_fn(n, |i, _| se.eigenvalues[idx[i]]);
-    let vecs = DMatrix::from_fn(n, n, |r, c| se.eigenvectors[(r, idx[c])]);
-    (vals, vecs)
+    let n = m.nrows();
+    // nalgebra is column-major; the matrix is symmetric, so its storage is also row-major.
+    let (vals, vecs) = crate::eigen::sym_eigen(m.as_slice(), n);
+    (
+        DVector::from_vec(vals),
+        DMatrix::from_row_slice(n, n, &vecs),
+    )
 }
 
 /// `V f(Λ) Vᵀ` from an eigen-decomposition.

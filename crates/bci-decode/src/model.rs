@@ -123,8 +123,10 @@ fn describe(channels: &[String], rate: f64) -> String {
     )
 }
 
-/// Epochs of several recordings with one filter, concatenated in order, with their event labels.
-fn collect_epochs(
+/// Epochs of several recordings (channels picked by name, in `channels` order), each filtered
+/// whole with `filter` before epoching, concatenated in order; returns the epochs, their class
+/// labels (mapped through `events`) and onsets.
+pub fn collect_epochs(
     recs: &[&Recording],
     channels: &[String],
     filter: Option<&FilterSpec>,

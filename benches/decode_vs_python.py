@@ -1,0 +1,76 @@
+"""Side-by-side timing: bci-decode against pyRiemann + scikit-learn on the same epochs, same run.
+
+    .venv/bin/python scripts/golden/decode_inputs.py     # epochs into target/golden/decode/
+    cargo build --release -p bci-decode --example decode_timing
+    .venv/bin/python benches/decode_vs_python.py
+
+Times (best of N): fit+predict of CSP+LDA and of TS+LR on S001's 45 epochs (64 channels,
+481 samples), and the 5-fold CV of CSP+LDA, TS+LR and MDM on S001-S005 with MOABB's folds
+(one run). Prints both sides and the ratio Python / Rust.
+"""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts" / "golden"))
+from decode import pipelines  # noqa: E402
+from sklearn.metrics import get_scorer  # noqa: E402
+
+
+def load(name):
+    meta = json.loads((ROOT / "target/golden/decode" / f"{name}.f64.json").read_text())
+    x = np.fromfile(ROOT / "target/golden/decode" / f"{name}.f64").reshape(meta["shape"])
+    y = np.array([int(lab == "right_hand") for lab in meta["labels"]])
+    return x, y
+
+
+def best_of(n, f):
+    best = float("inf")
+    for _ in range(n):
+        t = time.perf_counter()
+        f()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def main():
+    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    x, y = load("mi_S001")
+    p = pipelines()
+    py = {
+        "csp_lda_fit_predict_45": best_of(repeats, lambda: p["csp_lda"].fit(x, y).predict(x)),
+        "ts_lr_fit_predict_45": best_of(repeats, lambda: p["ts_lr"].fit(x, y).predict(x)),
+    }
+    golden = json.loads((ROOT / "tests/golden/decode/pipelines.json").read_text())
+    data = [load(f"mi_S{s:03d}") for s in range(1, 6)]
+    auc = get_scorer("roc_auc")
+
+    def cv():
+        for s, (xs, ys) in enumerate(data, start=1):
+            folds = golden["subjects"][f"S{s:03d}"]["folds"]
+            for pipe in pipelines().values():
+                for te in folds:
+                    tr = np.setdiff1d(np.arange(len(ys)), te)
+                    pipe.fit(xs[tr], ys[tr])
+                    auc(pipe, xs[te], ys[te])
+
+    py["cv5_S001_S005_3_pipelines"] = best_of(1, cv)
+    exe = ROOT / "target/release/examples/decode_timing"
+    if not exe.exists():
+        sys.exit(f"{exe} missing: cargo build --release -p bci-decode --example decode_timing")
+    out = subprocess.run([str(exe), str(max(repeats, 5))], check=True, capture_output=True,
+                         text=True).stdout
+    rs = json.loads(out)
+    print(f"{'task':34} {'python s':>10} {'rust s':>10} {'ratio':>8}")
+    for k, v in py.items():
+        print(f"{k:34} {v:10.4f} {rs[k]:10.4f} {v / rs[k]:8.1f}x")
+
+
+if __name__ == "__main__":
+    main()

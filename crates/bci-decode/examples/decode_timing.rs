@@ -1,0 +1,140 @@
+//! Timing of the decoders on the reference epochs, printed as JSON for
+//! `benches/decode_vs_python.py` (which times the Python pipelines on the same epochs in the
+//! same run). Reads `target/golden/decode/mi_S00k.f64` (scripts/golden/decode_inputs.py) and the
+//! folds in `tests/golden/decode/pipelines.json`.
+//!
+//!     cargo run --release -p bci-decode --example decode_timing -- [repeats]
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use bci_decode::eval::{roc_auc, train_indices};
+use bci_decode::{Decoder, Fitted, PipelineKind, PipelineOptions};
+use ndarray::{Array3, Axis};
+
+/// Epochs, labels and test folds of one subject.
+type Subject = (Array3<f64>, Vec<usize>, Vec<Vec<usize>>);
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn load(name: &str) -> Result<(Array3<f64>, Vec<usize>), String> {
+    let dir = root().join("target/golden/decode");
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(format!("{name}.f64.json")))
+            .map_err(|e| format!("{name}: {e}; run scripts/golden/decode_inputs.py"))?,
+    )
+    .map_err(|e| e.to_string())?;
+    let shape: Vec<usize> = meta["shape"]
+        .as_array()
+        .ok_or("shape")?
+        .iter()
+        .filter_map(|v| v.as_u64().map(|v| v as usize))
+        .collect();
+    let bytes = std::fs::read(dir.join(format!("{name}.f64"))).map_err(|e| e.to_string())?;
+    let vals: Vec<f64> = bytes
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+        .collect();
+    let x =
+        Array3::from_shape_vec((shape[0], shape[1], shape[2]), vals).map_err(|e| e.to_string())?;
+    let y = meta["labels"]
+        .as_array()
+        .ok_or("labels")?
+        .iter()
+        .map(|l| usize::from(l.as_str() == Some("right_hand")))
+        .collect();
+    Ok((x, y))
+}
+
+fn fit_predict(kind: PipelineKind, x: &Array3<f64>, y: &[usize]) -> Vec<usize> {
+    let m = Fitted::fit(kind, x.view(), y, &PipelineOptions::default(), 160.0, &[]).expect("fit");
+    m.predict(x.view()).expect("predict")
+}
+
+fn best_of(repeats: usize, mut f: impl FnMut()) -> f64 {
+    (0..repeats)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn main() -> Result<(), String> {
+    let repeats: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5);
+    let (x1, y1) = load("mi_S001")?;
+    let csp = best_of(repeats, || {
+        fit_predict(PipelineKind::CspLda, &x1, &y1);
+    });
+    let tslr = best_of(repeats, || {
+        fit_predict(PipelineKind::TsLr, &x1, &y1);
+    });
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/golden/decode/pipelines.json"))
+            .map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    let subjects: Vec<Subject> = (1..=5)
+        .map(|s| {
+            let (x, y) = load(&format!("mi_S{s:03}"))?;
+            let folds = golden["subjects"][format!("S{s:03}")]["folds"]
+                .as_array()
+                .ok_or("folds")?
+                .iter()
+                .map(|f| {
+                    f.as_array()
+                        .map(|v| {
+                            v.iter()
+                                .filter_map(|i| i.as_u64().map(|i| i as usize))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                })
+                .collect();
+            Ok((x, y, folds))
+        })
+        .collect::<Result<_, String>>()?;
+    let mut cv_mean = Vec::new();
+    let cv = best_of(1, || {
+        cv_mean.clear();
+        for (x, y, folds) in &subjects {
+            for kind in [PipelineKind::CspLda, PipelineKind::TsLr, PipelineKind::Mdm] {
+                let mut aucs = 0.0;
+                for test in folds {
+                    let train = train_indices(y.len(), test);
+                    let ytr: Vec<usize> = train.iter().map(|&i| y[i]).collect();
+                    let m = Fitted::fit(
+                        kind,
+                        x.select(Axis(0), &train).view(),
+                        &ytr,
+                        &PipelineOptions::default(),
+                        160.0,
+                        &[],
+                    )
+                    .expect("fit");
+                    let s = m.scores(x.select(Axis(0), test).view()).expect("scores");
+                    let d: Vec<f64> = s.rows().into_iter().map(|r| r[1] - r[0]).collect();
+                    let yte: Vec<usize> = test.iter().map(|&i| y[i]).collect();
+                    aucs += roc_auc(&d, &yte).expect("auc");
+                }
+                cv_mean.push(aucs / folds.len() as f64);
+            }
+        }
+    });
+    println!(
+        "{}",
+        serde_json::json!({
+            "csp_lda_fit_predict_45": csp,
+            "ts_lr_fit_predict_45": tslr,
+            "cv5_S001_S005_3_pipelines": cv,
+            "cv_mean_auc": cv_mean,
+        })
+    );
+    Ok(())
+}
