@@ -48,7 +48,8 @@ fn y_range(out: &RunOutput) -> (f64, f64) {
         .iter()
         .map(|r| r.score)
         .fold(out.meta.chance, f64::min);
-    let lo = if lo < 0.2 { 0.0 } else { (lo - 0.1).max(0.0) };
+    // Room below the lowest point for the legend (drawn in the lower right corner).
+    let lo = if lo < 0.3 { 0.0 } else { (lo - 0.25).max(0.0) };
     (lo, 1.0)
 }
 
