@@ -368,3 +368,26 @@ def test_simulator_help(sim_bin):
     for flag in ("--link", "--speed", "--replay", "--corrupt", "--drop", "--burst", "--stall",
                  "--unplug-after", "--replug-after", "--fault-log", "--seed", "--daisy"):
         assert flag in p.stdout, flag
+
+
+def test_record_file_replay_fast_and_synthetic(bci_bin, shared_datasets, tmp_path):
+    edf = shared_datasets / "eegmmidb/S001/S001R04.edf"
+    out = tmp_path / "replay.bdf"
+    s = summary(run_bci(bci_bin, "record", "--source", f"file:{edf}?speed=fast", "--out", out, "--json", timeout=60))
+    f = pyedflib.EdfReader(str(edf))
+    src = np.array([f.readSignal(i) for i in range(f.signals_in_file)])
+    src_labels = list(f.readAnnotations()[2])
+    f.close()
+    assert s["samples_received"] == src.shape[1] and s["lost_samples"] == 0
+    assert s["events"] == len(src_labels) > 0
+    dig, hdr, ann, sfreq = file_digital(out, src.shape[0])
+    assert sfreq == 160
+    got = np.array([d * (h[1] - h[0]) / (h[3] - h[2]) + h[0] - h[2] * (h[1] - h[0]) / (h[3] - h[2])
+                    for d, h in zip(dig, hdr)])
+    steps = np.array([(h[1] - h[0]) / (h[3] - h[2]) for h in hdr])
+    assert np.all(np.abs(got[:, :src.shape[1]] - src) <= steps[:, None] / 2 + 1e-9)
+    assert list(ann[2]) == src_labels
+    out2 = tmp_path / "synth.bdf"
+    s = summary(run_bci(bci_bin, "record", "--source", "synthetic?channels=4&rate=500", "--out", out2,
+                        "--duration", 1.0, "--json", timeout=30))
+    assert s["channels"] == 4 and s["sample_rate"] == 500 and 400 <= s["frames_written"] <= 600, s

@@ -24,6 +24,10 @@ pub const GAP_LABEL: &str = "BAD_ACQ_SKIP";
 /// Shortest silence (seconds) taken as evidence of whole lost counter laps.
 pub const MIN_LAP_GAP_S: f64 = 0.25;
 
+/// A read this large is a backlog (the reader was late), not fresh data after a silence: a
+/// real dongle delivers a few packets per USB transfer.
+pub const BACKLOG_BYTES: usize = 2048;
+
 /// Cyton (8 channels) or Cyton+Daisy (16 channels, pairs of packets).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BoardKind {
@@ -128,6 +132,9 @@ pub struct CytonDecoder {
     block_end: u64,
     block_time_ns: u64,
     prev_block_time_ns: u64,
+    /// The current block is a backlog (a late reader catching up): its arrival times say
+    /// nothing about silence on the line.
+    backlog: bool,
     last: Option<Accepted>,
     held: Option<(Packet, u64)>,
     expect_restart: bool,
@@ -159,6 +166,7 @@ impl CytonDecoder {
             block_end: 0,
             block_time_ns: 0,
             prev_block_time_ns: 0,
+            backlog: false,
             last: None,
             held: None,
             expect_restart: false,
@@ -245,6 +253,7 @@ impl CytonDecoder {
         self.prev_block_time_ns = self.block_time_ns;
         self.block_end = self.framer.pushed();
         self.block_time_ns = time_ns;
+        self.backlog = bytes.len() >= BACKLOG_BYTES;
         while let Some(frame) = self.framer.next_frame() {
             // Bytes cannot have arrived faster than the stream produces them: a frame early in a
             // large block (the reader was late) was received earlier than the read returned.
@@ -288,7 +297,7 @@ impl CytonDecoder {
         // Host hiccups (a late reader, a burst from the USB chip) of up to a few hundred ms are
         // common and say nothing about loss. A whole lap lost in less than this needs more than
         // 1000 packets/s, which the dongle cannot carry (only the simulator's --speed can).
-        if dt_s < MIN_LAP_GAP_S {
+        if dt_s < MIN_LAP_GAP_S || self.backlog {
             return 0;
         }
         let expected = dt_s * self.packet_rate;

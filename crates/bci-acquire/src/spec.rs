@@ -61,7 +61,12 @@ const HELP: &str = "expected cyton:PATH, cyton-daisy:PATH, brainflow:BOARD[?seri
 
 impl SourceSpec {
     pub fn parse(spec: &str) -> Result<SourceSpec> {
-        let (scheme, rest) = spec.split_once(':').unwrap_or((spec, ""));
+        // `synthetic?channels=4` has options but no target: the scheme ends at ':' or '?'.
+        let (scheme, rest) = match spec.find([':', '?']) {
+            Some(i) if spec[i..].starts_with(':') => (&spec[..i], &spec[i + 1..]),
+            Some(i) => (&spec[..i], &spec[i..]),
+            None => (spec, ""),
+        };
         let (target, query) = split_query(rest);
         let bad_key = |k: &str| {
             Error::invalid(

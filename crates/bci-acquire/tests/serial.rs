@@ -166,7 +166,7 @@ fn replay_over_pty_is_exact() {
 
 #[test]
 fn corrupt_and_drop_losses_match_the_fault_log() {
-    let speed = 40.0;
+    let speed = 25.0;
     let mut cfg = sim_config(
         SignalSource::Synthetic {
             scene: Synthetic::Alpha,
