@@ -116,7 +116,7 @@ pub fn run(cfg: &SimConfig, stop: &AtomicBool) -> Result<()> {
     let mut unplug_done = false;
     let mut pending_group: Vec<u8> = Vec::new();
     let mut last_group_flush = 0.0f64;
-    let mut overrun_bytes: u64 = 0;
+    let mut overrun_packets: u64 = 0;
 
     while !stop.load(Ordering::Relaxed) {
         let now = t0.elapsed().as_secs_f64();
@@ -249,6 +249,13 @@ pub fn run(cfg: &SimConfig, stop: &AtomicBool) -> Result<()> {
                     log.write(json!({"fault": "drop", "stream": stream_no, "packet": k - 1, "counter": counter, "samples_lost": 1}));
                     continue;
                 }
+                if outq.len() + pending_group.len() > OUTQ_CAP {
+                    // The client stopped reading: the dongle's buffer is full, whole packets are
+                    // lost (spec §7.7 models bytes; whole packets keep the log exact).
+                    overrun_packets += 1;
+                    log.write(json!({"fault": "overrun", "stream": stream_no, "packet": k - 1, "counter": counter, "samples_lost": 1, "total": overrun_packets}));
+                    continue;
+                }
                 if u_corrupt < cfg.faults.corrupt {
                     let from = pkt[r_pos];
                     let to = from ^ r_mask;
@@ -277,12 +284,6 @@ pub fn run(cfg: &SimConfig, stop: &AtomicBool) -> Result<()> {
                 n += p.write(b);
             }
             outq.drain(..n);
-        }
-        if outq.len() > OUTQ_CAP {
-            let extra = outq.len() - OUTQ_CAP;
-            outq.drain(..extra);
-            overrun_bytes += extra as u64;
-            log.write(json!({"fault": "overrun", "bytes_dropped": extra, "total": overrun_bytes}));
         }
     }
     if let Some(l) = &cfg.link {
