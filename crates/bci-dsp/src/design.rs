@@ -345,7 +345,7 @@ fn cheb1ap(n: usize, rp: f64) -> Zpk {
         })
         .collect();
     let mut k = p.iter().fold(C::new(1.0, 0.0), |acc, &x| acc * -x).re;
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         k /= (1.0 + eps * eps).sqrt();
     }
     Zpk { z: vec![], p, k }
@@ -675,7 +675,7 @@ fn zpk2sos(f: Zpk) -> Result<Sos> {
     let (nz, np) = (z.len(), p.len());
     p.extend(std::iter::repeat_n(zero, nz.saturating_sub(np)));
     z.extend(std::iter::repeat_n(zero, np.saturating_sub(nz)));
-    let n_sections = (p.len().max(z.len()) + 1) / 2;
+    let n_sections = p.len().max(z.len()).div_ceil(2);
     if p.len() % 2 == 1 {
         p.push(zero);
         z.push(zero);

@@ -42,35 +42,87 @@ fn check_input(x: &ArrayView2<f64>) -> Result<()> {
     Ok(())
 }
 
-/// Samples per tile in the channel-first ⇄ frame-major transposes.
-const TILE: usize = 64;
+/// Samples per block when channels-first data go through the frame-major kernel: a block of
+/// frames is gathered into a small buffer that stays in cache, filtered, and scattered back.
+const BLOCK: usize = 256;
 
-fn to_frames(x: &ArrayView2<f64>, pre: usize, post: usize) -> Vec<f64> {
-    let (nch, n) = x.dim();
-    let mut buf = vec![0.0; (n + pre + post) * nch];
-    // Tiles of samples keep the strided writes inside the cache.
-    for i0 in (0..n).step_by(TILE) {
-        let i1 = (i0 + TILE).min(n);
-        for (c, row) in x.outer_iter().enumerate() {
-            for i in i0..i1 {
-                buf[(pre + i) * nch + c] = row[i];
-            }
-        }
-    }
-    buf
+/// Channels-first signals in one flat buffer (`data[c * n + i]`).
+struct Rows {
+    data: Vec<f64>,
+    nch: usize,
+    n: usize,
 }
 
-fn from_frames(buf: &[f64], nch: usize, start: usize, n: usize) -> Array2<f64> {
-    let mut out = Array2::zeros((nch, n));
-    for i0 in (0..n).step_by(TILE) {
-        let i1 = (i0 + TILE).min(n);
-        for (c, mut row) in out.outer_iter_mut().enumerate() {
-            for i in i0..i1 {
-                row[i] = buf[(start + i) * nch + c];
+impl Rows {
+    fn from_view(x: &ArrayView2<f64>, pre: usize, post: usize) -> Rows {
+        let (nch, n) = x.dim();
+        let len = n + pre + post;
+        let mut data = vec![0.0; nch * len];
+        for (c, row) in x.outer_iter().enumerate() {
+            for (d, v) in data[c * len + pre..c * len + pre + n]
+                .iter_mut()
+                .zip(row.iter())
+            {
+                *d = *v;
             }
         }
+        Rows { data, nch, n: len }
     }
-    out
+
+    fn column(&self, i: usize) -> Vec<f64> {
+        (0..self.nch).map(|c| self.data[c * self.n + i]).collect()
+    }
+
+    fn into_array(self, start: usize, len: usize) -> Array2<f64> {
+        if start == 0 && len == self.n {
+            return Array2::from_shape_vec((self.nch, self.n), self.data)
+                .unwrap_or_else(|_| Array2::zeros((0, 0)));
+        }
+        let mut out = Array2::zeros((self.nch, len));
+        for (c, mut row) in out.outer_iter_mut().enumerate() {
+            let src = &self.data[c * self.n + start..c * self.n + start + len];
+            row.iter_mut().zip(src).for_each(|(d, s)| *d = *s);
+        }
+        out
+    }
+
+    /// Run `f` over the whole signal in place, forward or backward in time, in cache-sized
+    /// blocks of frames.
+    fn filter(&mut self, f: &mut SosFilter<f64>, backward: bool) -> Result<()> {
+        let (nch, n) = (self.nch, self.n);
+        let mut buf = vec![0.0; BLOCK * nch];
+        for b in 0..n.div_ceil(BLOCK) {
+            let (i0, i1) = if backward {
+                (n.saturating_sub((b + 1) * BLOCK), n - b * BLOCK)
+            } else {
+                (b * BLOCK, ((b + 1) * BLOCK).min(n))
+            };
+            let len = i1 - i0;
+            let block = &mut buf[..len * nch];
+            for c in 0..nch {
+                let src = &self.data[c * n + i0..c * n + i1];
+                let frames = block.chunks_exact_mut(nch);
+                if backward {
+                    frames.zip(src.iter().rev()).for_each(|(fr, v)| fr[c] = *v);
+                } else {
+                    frames.zip(src).for_each(|(fr, v)| fr[c] = *v);
+                }
+            }
+            f.process(block)?;
+            for c in 0..nch {
+                let dst = &mut self.data[c * n + i0..c * n + i1];
+                let frames = block.chunks_exact(nch);
+                if backward {
+                    frames
+                        .zip(dst.iter_mut().rev())
+                        .for_each(|(fr, v)| *v = fr[c]);
+                } else {
+                    frames.zip(dst.iter_mut()).for_each(|(fr, v)| *v = fr[c]);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Causal filtering of every row of `x` (channels × samples), like `scipy.signal.sosfilt`.
@@ -90,38 +142,23 @@ pub fn sosfilt_with(
     if n == 0 {
         return Ok(Array2::zeros((nch, 0)));
     }
-    let mut buf = to_frames(&x, 0, 0);
+    let mut rows = Rows::from_view(&x, 0, 0);
     let mut f = SosFilter::<f64>::with_kernel(sos, nch, kernel)?;
     if initial == Initial::Steady {
-        let first = buf[..nch].to_vec();
-        f.set_steady_state(&first)?;
+        f.set_steady_state(&rows.column(0))?;
     }
-    f.process(&mut buf)?;
-    Ok(from_frames(&buf, nch, 0, n))
+    rows.filter(&mut f, false)?;
+    Ok(rows.into_array(0, n))
 }
 
-fn reverse_frames(buf: &mut [f64], nch: usize) {
-    let n = buf.len() / nch;
-    for i in 0..n / 2 {
-        let j = n - 1 - i;
-        let (a, b) = buf.split_at_mut(j * nch);
-        a[i * nch..(i + 1) * nch].swap_with_slice(&mut b[..nch]);
-    }
-}
-
-/// Forward then backward pass over an already padded frame buffer, each pass starting from the
-/// steady state of its first frame (what `sosfiltfilt` does after padding).
-fn filtfilt_frames(sos: &Sos, buf: &mut [f64], nch: usize, kernel: Kernel) -> Result<()> {
-    let mut f = SosFilter::<f64>::with_kernel(sos, nch, kernel)?;
-    let first = buf[..nch].to_vec();
-    f.set_steady_state(&first)?;
-    f.process(buf)?;
-    reverse_frames(buf, nch);
-    let first = buf[..nch].to_vec();
-    f.set_steady_state(&first)?;
-    f.process(buf)?;
-    reverse_frames(buf, nch);
-    Ok(())
+/// Forward then backward pass over already padded rows, each pass starting from the steady
+/// state of its first sample (what `sosfiltfilt` does after padding).
+fn filtfilt_rows(sos: &Sos, rows: &mut Rows, kernel: Kernel) -> Result<()> {
+    let mut f = SosFilter::<f64>::with_kernel(sos, rows.nch, kernel)?;
+    f.set_steady_state(&rows.column(0))?;
+    rows.filter(&mut f, false)?;
+    f.set_steady_state(&rows.column(rows.n - 1))?;
+    rows.filter(&mut f, true)
 }
 
 /// Zero-phase filtering like `scipy.signal.sosfiltfilt(sos, x, padtype="odd", padlen=padlen)`;
@@ -139,7 +176,7 @@ pub fn sosfiltfilt_with(
     kernel: Kernel,
 ) -> Result<Array2<f64>> {
     check_input(&x)?;
-    let (nch, n) = x.dim();
+    let n = x.ncols();
     let edge = padlen.unwrap_or_else(|| sos.default_padlen());
     if n <= edge {
         return Err(Error::invalid(
@@ -148,24 +185,25 @@ pub fn sosfiltfilt_with(
             format!("must be greater than the zero-phase padding of {edge} samples"),
         ));
     }
-    let mut buf = to_frames(&x, edge, edge);
-    odd_extend(&mut buf, nch, edge, n, edge);
-    filtfilt_frames(sos, &mut buf, nch, kernel)?;
-    Ok(from_frames(&buf, nch, edge, n))
+    let mut rows = Rows::from_view(&x, edge, edge);
+    odd_extend(&mut rows, edge, n, edge);
+    filtfilt_rows(sos, &mut rows, kernel)?;
+    Ok(rows.into_array(edge, n))
 }
 
 /// Fill `pre` frames before and `post` frames after the `n` data frames (which start at frame
 /// `pre`) with odd reflection `2 x[0] - x[k]` / `2 x[-1] - x[-1-k]`; where the reflection would
 /// run past the data (MNE's `reflect_limited`), zeros are left at the outer end.
-fn odd_extend(buf: &mut [f64], nch: usize, pre: usize, n: usize, post: usize) {
-    for c in 0..nch {
-        let x0 = buf[pre * nch + c];
-        let xl = buf[(pre + n - 1) * nch + c];
+fn odd_extend(rows: &mut Rows, pre: usize, n: usize, post: usize) {
+    let len = rows.n;
+    for c in 0..rows.nch {
+        let row = &mut rows.data[c * len..(c + 1) * len];
+        let (x0, xl) = (row[pre], row[pre + n - 1]);
         for k in 1..=pre.min(n - 1) {
-            buf[(pre - k) * nch + c] = 2.0 * x0 - buf[(pre + k) * nch + c];
+            row[pre - k] = 2.0 * x0 - row[pre + k];
         }
         for k in 1..=post.min(n - 1) {
-            buf[(pre + n - 1 + k) * nch + c] = 2.0 * xl - buf[(pre + n - 1 - k) * nch + c];
+            row[pre + n - 1 + k] = 2.0 * xl - row[pre + n - 1 - k];
         }
     }
 }
@@ -243,9 +281,9 @@ impl MneIir {
             return Ok(Array2::zeros((nch, 0)));
         }
         let pad = self.padlen.min(n - 1);
-        let mut buf = to_frames(&x, pad, pad);
-        odd_extend(&mut buf, nch, pad, n, pad);
-        filtfilt_frames(&self.sos, &mut buf, nch, Kernel::Auto)?;
-        Ok(from_frames(&buf, nch, pad, n))
+        let mut rows = Rows::from_view(&x, pad, pad);
+        odd_extend(&mut rows, pad, n, pad);
+        filtfilt_rows(&self.sos, &mut rows, Kernel::Auto)?;
+        Ok(rows.into_array(pad, n))
     }
 }

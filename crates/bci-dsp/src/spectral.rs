@@ -201,7 +201,7 @@ impl WelchPlan {
             }
         }
         // One-sided: double every bin except DC and, for even nperseg, Nyquist.
-        let last = if self.nperseg % 2 == 0 {
+        let last = if self.nperseg.is_multiple_of(2) {
             nbins - 1
         } else {
             nbins
