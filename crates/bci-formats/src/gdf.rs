@@ -289,7 +289,10 @@ pub fn read_gdf_bytes(bytes: &[u8], path: &Path) -> Result<Recording> {
         record_bytes += s.spr * type_size(s.gdftype).unwrap_or(8);
     }
     let available = bytes.len() - header_len;
-    let n_records: usize = if n_records == -1 {
+    let n_records: usize = if record_bytes == 0 {
+        // Records without samples hold nothing; a huge count must not become a huge loop.
+        0
+    } else if n_records == -1 {
         available.checked_div(record_bytes).unwrap_or(0)
     } else {
         let n = u64::try_from(n_records).map_err(|_| {

@@ -431,3 +431,19 @@ fn railed_cyton_values_fit_the_default_range_without_clipping() {
     assert_eq!(w.clipped(), &[0]);
     w.finish().unwrap();
 }
+
+#[test]
+fn gdf_with_empty_records_and_a_huge_count_returns_at_once() {
+    // Found by the gdf fuzz target: 0 signals and 2^62 records looped 2^62 times.
+    let mut h = vec![b' '; 256];
+    h[..8].copy_from_slice(b"GDF 1.25");
+    h[184..192].copy_from_slice(&256i64.to_le_bytes());
+    h[236..244].copy_from_slice(&(1i64 << 62).to_le_bytes());
+    h[244..248].copy_from_slice(&1u32.to_le_bytes());
+    h[248..252].copy_from_slice(&1u32.to_le_bytes());
+    h[252..256].copy_from_slice(&0u32.to_le_bytes());
+    let t = std::time::Instant::now();
+    let r = bci_formats::read_bytes(&h, Path::new("empty.gdf")).unwrap();
+    assert_eq!(r.n_samples(), 0);
+    assert!(t.elapsed().as_secs() < 5);
+}
