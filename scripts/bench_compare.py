@@ -29,7 +29,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+# One BLAS thread: the reference is compared, not raced, and busy-waiting BLAS threads make it
+# crawl on a shared machine.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = Path(os.environ.get("BCI_SHARED_DATASETS", ROOT.parent / "shared" / "datasets"))

@@ -50,3 +50,27 @@ def test_merge_refuses_missing_or_foreign_shards(bci_bin, env, tmp_path):
             env=env)
     proc = run_bci(bci_bin, "bench", "merge", d1, d2, "--out", tmp_path / "m", check=False)
     assert proc.returncode != 0 and "different run" in proc.stderr
+
+
+def test_slurm_array_script_shards_and_merges(bci_bin, env, tmp_path):
+    """examples/bench-slurm.sh run as two array tasks (the variables Slurm sets), then merged."""
+    import subprocess
+
+    from conftest import ROOT
+    small = "--paradigm left-right-imagery --subjects 1-2 --pipelines csp-lda --seed 3"
+    path = f"{bci_bin.parent}:{os.environ.get('PATH', '')}"
+    if bci_bin.name != "bci":
+        pytest.fail(f"the Slurm script calls `bci`; BCI_BIN must name a file called bci ({bci_bin})")
+    for k in (1, 2):
+        proc = subprocess.run(["bash", str(ROOT / "examples" / "bench-slurm.sh")], cwd=tmp_path,
+                              env=dict(env, PATH=path, SLURM_ARRAY_TASK_COUNT="2",
+                                       SLURM_ARRAY_TASK_ID=str(k), BENCH_ARGS=small,
+                                       BENCH_OUT=str(tmp_path / "results")),
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+    run_bci(bci_bin, "bench", "merge", tmp_path / "results/shard-1-of-2",
+            tmp_path / "results/shard-2-of-2", "--out", tmp_path / "merged")
+    whole = tmp_path / "whole"
+    run_bci(bci_bin, "bench", *small.split(), "--quiet", "--out", whole, env=env)
+    for name in IDENTICAL:
+        assert (tmp_path / "merged" / name).read_bytes() == (whole / name).read_bytes(), name
