@@ -48,17 +48,19 @@ fn read_set_with(
     path: &Path,
     load: impl Fn(&str) -> Result<(Vec<u8>, PathBuf)>,
 ) -> Result<Recording> {
-    let vars = read_mat(bytes, path)?;
-    // Either one EEG struct, or its fields as variables.
-    let eeg = match vars.iter().find(|(n, _)| n == "EEG") {
-        Some((_, v @ MatValue::Struct { .. })) => v.clone(),
-        _ => {
-            let fields: Vec<String> = vars.iter().map(|(n, _)| n.clone()).collect();
-            let items = vec![vars.iter().map(|(_, v)| v.clone()).collect()];
+    let mut vars = read_mat(bytes, path)?;
+    // Either one EEG struct, or its fields as variables; taken by value (no copy of the data).
+    let eeg_at = vars
+        .iter()
+        .position(|(n, v)| n == "EEG" && matches!(v, MatValue::Struct { .. }));
+    let eeg = match eeg_at {
+        Some(i) => vars.swap_remove(i).1,
+        None => {
+            let (fields, values): (Vec<String>, Vec<MatValue>) = vars.into_iter().unzip();
             MatValue::Struct {
                 dims: vec![1, 1],
                 fields,
-                items,
+                items: vec![values],
             }
         }
     };
