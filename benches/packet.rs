@@ -110,17 +110,15 @@ fn latency(c: &mut Criterion) {
         k += 1;
         let t0 = Instant::now();
         w.write_all(&pkt).expect("write");
-        loop {
-            match src.next_chunk(Duration::from_millis(50)) {
-                Ok(Some(ch)) => {
-                    // The reader thread stamped the bytes when its read returned them.
-                    let handed = bci_acquire::monotonic_ns();
-                    added.push(Duration::from_nanos(handed.saturating_sub(ch.host_time_ns)));
-                    return t0.elapsed();
-                }
-                Ok(None) => panic!("packet {k} not handed on within 50 ms"),
-                Err(e) => panic!("{e}"),
+        match src.next_chunk(Duration::from_millis(50)) {
+            Ok(Some(ch)) => {
+                // The reader thread stamped the bytes when its read returned them.
+                let handed = bci_acquire::monotonic_ns();
+                added.push(Duration::from_nanos(handed.saturating_sub(ch.host_time_ns)));
+                t0.elapsed()
             }
+            Ok(None) => panic!("packet {k} not handed on within 50 ms"),
+            Err(e) => panic!("{e}"),
         }
     };
     // Warm up, then a fixed sample for the percentiles.

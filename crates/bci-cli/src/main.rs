@@ -14,6 +14,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start-up, so the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the main job end to end on bundled real data, no hardware needed.
