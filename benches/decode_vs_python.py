@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/golden/decode_inputs.py     # epochs into target/golden/decode/
     cargo build --release -p bci-decode --example decode_timing
-    .venv/bin/python benches/decode_vs_python.py
+    .venv/bin/python benches/decode_vs_python.py [repeats] [--no-cv]
 
 Times (best of N): fit+predict of CSP+LDA and of TS+LR on S001's 45 epochs (64 channels,
 481 samples), and the 5-fold CV of CSP+LDA, TS+LR and MDM on S001-S005 with MOABB's folds
@@ -10,6 +10,7 @@ Times (best of N): fit+predict of CSP+LDA and of TS+LR on S001's 45 epochs (64 c
 """
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -40,7 +41,9 @@ def best_of(n, f):
 
 
 def main():
-    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    args = [a for a in sys.argv[1:] if a != "--no-cv"]
+    no_cv = "--no-cv" in sys.argv
+    repeats = int(args[0]) if args else 3
     x, y = load("mi_S001")
     p = pipelines()
     py = {
@@ -60,11 +63,13 @@ def main():
                     pipe.fit(xs[tr], ys[tr])
                     auc(pipe, xs[te], ys[te])
 
-    py["cv5_S001_S005_3_pipelines"] = best_of(1, cv)
-    exe = ROOT / "target/release/examples/decode_timing"
+    if not no_cv:
+        py["cv5_S001_S005_3_pipelines"] = best_of(1, cv)
+    exe = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release/examples/decode_timing"
     if not exe.exists():
         sys.exit(f"{exe} missing: cargo build --release -p bci-decode --example decode_timing")
-    out = subprocess.run([str(exe), str(max(repeats, 5))], check=True, capture_output=True,
+    cmd = [str(exe), str(max(repeats, 5))] + (["no-cv"] if no_cv else [])
+    out = subprocess.run(cmd, check=True, capture_output=True,
                          text=True).stdout
     rs = json.loads(out)
     print(f"{'task':34} {'python s':>10} {'rust s':>10} {'ratio':>8}")

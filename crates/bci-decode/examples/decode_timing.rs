@@ -3,7 +3,7 @@
 //! same run). Reads `target/golden/decode/mi_S00k.f64` (scripts/golden/decode_inputs.py) and the
 //! folds in `tests/golden/decode/pipelines.json`.
 //!
-//!     cargo run --release -p bci-decode --example decode_timing -- [repeats]
+//!     cargo run --release -p bci-decode --example decode_timing -- [repeats] [no-cv]
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -75,6 +75,13 @@ fn main() -> Result<(), String> {
     let tslr = best_of(repeats, || {
         fit_predict(PipelineKind::TsLr, &x1, &y1);
     });
+    if std::env::args().nth(2).as_deref() == Some("no-cv") {
+        println!(
+            "{}",
+            serde_json::json!({"csp_lda_fit_predict_45": csp, "ts_lr_fit_predict_45": tslr})
+        );
+        return Ok(());
+    }
     let golden: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("tests/golden/decode/pipelines.json"))
             .map_err(|e| e.to_string())?,

@@ -31,6 +31,25 @@ pub(crate) fn eigh(m: &Mat) -> (DVector<f64>, Mat) {
     )
 }
 
+/// Eigenvalues (ascending) of the symmetric-definite pencil `(A, B)`, without eigenvectors.
+pub(crate) fn eigvals_generalized(a: &Mat, b: &Mat, what: &str) -> Result<Vec<f64>> {
+    let chol =
+        nalgebra::Cholesky::new(b.clone()).ok_or_else(|| DecodeError::SingularCovariance {
+            what: what.into(),
+            detail: "matrix is not positive definite (Cholesky failed)".into(),
+            min_variance: min_diag(b),
+        })?;
+    let l = chol.l();
+    let y = l
+        .solve_lower_triangular(a)
+        .ok_or_else(|| singular(what, b))?;
+    let c = l
+        .solve_lower_triangular(&y.transpose())
+        .ok_or_else(|| singular(what, b))?;
+    let c = (&c + c.transpose()) * 0.5;
+    Ok(crate::eigen::sym_eigenvalues(c.as_slice(), c.nrows()))
+}
+
 /// `V f(Λ) Vᵀ` from an eigen-decomposition.
 pub(crate) fn recompose(vals: &DVector<f64>, vecs: &Mat, f: impl Fn(f64) -> f64) -> Mat {
     let n = vals.len();

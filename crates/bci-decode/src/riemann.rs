@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{DecodeError, Result};
 use crate::labels::{check_labels, class_indices};
 use crate::linalg::{
-    Mat, eigh, eigh_generalized, eigh_spd, from_na, recompose, sqrt_invsqrt, to_na,
+    Mat, eigh, eigh_spd, eigvals_generalized, from_na, recompose, sqrt_invsqrt, to_na,
 };
 
 /// pyRiemann's `mean_riemann` tolerance (`tol=10e-9`).
@@ -75,7 +75,7 @@ pub fn distance_riemann(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Result<f64> {
 }
 
 pub(crate) fn distance_na(a: &Mat, b: &Mat) -> Result<f64> {
-    let (vals, _) = eigh_generalized(a, b, "distance reference")?;
+    let vals = eigvals_generalized(a, b, "distance reference")?;
     if let Some(v) = vals.iter().find(|v| **v <= 0.0) {
         return Err(DecodeError::SingularCovariance {
             what: "distance".into(),
