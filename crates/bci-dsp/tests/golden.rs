@@ -248,3 +248,37 @@ fn real_eeg_s001r04_equals_scipy_and_mne() {
     }
     let _ = x.sum_axis(Axis(0));
 }
+
+#[test]
+fn f32_stream_error_against_f64_on_real_eeg() {
+    // Documented figure: the f32 streaming filter against the f64 one on S001R04 (µV).
+    let path = datasets().join("eegmmidb/S001/S001R04.edf");
+    let (x, fs) = read_edf_uv(&path);
+    let (nch, n) = x.dim();
+    let sos = butter(4, Band::Bandpass(8.0, 30.0), fs).unwrap();
+    let mut frames = vec![0.0f64; nch * n];
+    for c in 0..nch {
+        for i in 0..n {
+            frames[i * nch + c] = x[(c, i)];
+        }
+    }
+    let mut frames32: Vec<f32> = frames.iter().map(|&v| v as f32).collect();
+    SosFilter::<f64>::new(&sos, nch)
+        .unwrap()
+        .process(&mut frames)
+        .unwrap();
+    SosFilter::<f32>::new(&sos, nch)
+        .unwrap()
+        .process(&mut frames32)
+        .unwrap();
+    let mut worst = 0.0f64;
+    for c in 0..nch {
+        let rms = (0..n).map(|i| frames[i * nch + c].powi(2)).sum::<f64>() / n as f64;
+        let err = (0..n)
+            .map(|i| (frames[i * nch + c] - frames32[i * nch + c] as f64).abs())
+            .fold(0.0, f64::max);
+        worst = worst.max(err / rms.sqrt());
+    }
+    eprintln!("S001R04 f32 vs f64 stream: worst max error / output RMS = {worst:e}");
+    assert!(worst < 1e-4, "{worst:e}");
+}
