@@ -8,8 +8,14 @@ import pytest
 from conftest import run_bci
 
 IDENTICAL = ("results.csv", "results.json", "folds.csv", "summary.md")
-ARGS = ["bench", "--paradigm", "hands-feet-imagery", "--subjects", "1-4",
-        "--pipelines", "csp-lda,fbcsp", "--filter", "both", "--seed", "7", "--quiet"]
+
+
+def bench_args(subjects="1-4", seed="7"):
+    return ["bench", "--paradigm", "hands-feet-imagery", "--subjects", subjects,
+            "--pipelines", "csp-lda,fbcsp", "--filter", "both", "--seed", seed, "--quiet"]
+
+
+ARGS = bench_args()
 
 
 @pytest.fixture(scope="module")
@@ -37,17 +43,16 @@ def test_same_seed_byte_identical_and_shards_merge(bci_bin, env, tmp_path):
         len((a / "timings.csv").read_text().splitlines())
     # A different seed gives different folds.
     c = tmp_path / "c"
-    run_bci(bci_bin, *[x if x != "7" else "8" for x in ARGS], "--out", c, env=env)
+    run_bci(bci_bin, *bench_args(seed="8"), "--out", c, env=env)
     assert (c / "folds.csv").read_bytes() != (a / "folds.csv").read_bytes()
 
 
 def test_merge_refuses_missing_or_foreign_shards(bci_bin, env, tmp_path):
     d1, d2 = tmp_path / "s1", tmp_path / "s2"
-    run_bci(bci_bin, *ARGS, "--subjects", "1-2", "--shard", "1/2", "--out", d1, env=env)
+    run_bci(bci_bin, *bench_args("1-2"), "--shard", "1/2", "--out", d1, env=env)
     proc = run_bci(bci_bin, "bench", "merge", d1, "--out", tmp_path / "m", check=False)
     assert proc.returncode != 0 and "missing shard(s) 2/2" in proc.stderr
-    run_bci(bci_bin, *ARGS, "--subjects", "1-2", "--seed", "9", "--shard", "2/2", "--out", d2,
-            env=env)
+    run_bci(bci_bin, *bench_args("1-2", seed="9"), "--shard", "2/2", "--out", d2, env=env)
     proc = run_bci(bci_bin, "bench", "merge", d1, d2, "--out", tmp_path / "m", check=False)
     assert proc.returncode != 0 and "different run" in proc.stderr
 

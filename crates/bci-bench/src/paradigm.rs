@@ -148,7 +148,7 @@ impl Paradigm {
                 name: "p300",
                 dataset: "bi2012",
                 runs: None,
-                events: vec![("2", "Target"), ("1", "NonTarget")],
+                events: vec![("target", "Target"), ("nontarget", "NonTarget")],
                 band: (1.0, 24.0),
                 tmin: 0.0,
                 tmax: 1.0,
