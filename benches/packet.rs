@@ -26,8 +26,20 @@ fn packets(n: usize) -> Vec<u8> {
             x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             *c = (x >> 12) as i32 - (1 << 19);
         }
-        let aux = if k % 10 == 3 { [0, 16, 255, 240, 31, 64] } else { [0; 6] };
-        out.extend(Packet { sample_number: k as u8, counts, aux_bytes: aux, footer: 0xC0 }.encode());
+        let aux = if k % 10 == 3 {
+            [0, 16, 255, 240, 31, 64]
+        } else {
+            [0; 6]
+        };
+        out.extend(
+            Packet {
+                sample_number: k as u8,
+                counts,
+                aux_bytes: aux,
+                footer: 0xC0,
+            }
+            .encode(),
+        );
     }
     out
 }
@@ -37,7 +49,10 @@ fn throughput(c: &mut Criterion) {
     let bytes = packets(n);
     let mut g = c.benchmark_group("decode");
     g.throughput(Throughput::Elements(n as u64));
-    for (name, kind) in [("cyton_8ch", BoardKind::Cyton), ("cyton_daisy_16ch", BoardKind::CytonDaisy)] {
+    for (name, kind) in [
+        ("cyton_8ch", BoardKind::Cyton),
+        ("cyton_daisy_16ch", BoardKind::CytonDaisy),
+    ] {
         g.bench_function(name, |b| {
             b.iter(|| {
                 let mut d = CytonDecoder::new(kind, 250.0);
@@ -57,7 +72,13 @@ fn throughput(c: &mut Criterion) {
 }
 
 /// A pty with a responder that completes the handshake, then stays out of the way.
-fn fake_board() -> (std::fs::File, std::path::PathBuf, std::fs::File, Arc<AtomicBool>, std::thread::JoinHandle<std::fs::File>) {
+fn fake_board() -> (
+    std::fs::File,
+    std::path::PathBuf,
+    std::fs::File,
+    Arc<AtomicBool>,
+    std::thread::JoinHandle<std::fs::File>,
+) {
     let pair = nix::pty::openpty(None, None).expect("openpty");
     let path = nix::unistd::ttyname(&pair.slave).expect("ttyname");
     let mut t = nix::sys::termios::tcgetattr(&pair.slave).expect("tcgetattr");
@@ -71,7 +92,11 @@ fn fake_board() -> (std::fs::File, std::path::PathBuf, std::fs::File, Arc<Atomic
     let h = std::thread::spawn(move || {
         let mut m = master;
         let mut buf = [0u8; 64];
-        nix::fcntl::fcntl(&m, nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK)).expect("nonblock");
+        nix::fcntl::fcntl(
+            &m,
+            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+        )
+        .expect("nonblock");
         while !d2.load(Ordering::Relaxed) {
             if let Ok(n) = m.read(&mut buf) {
                 for &b in &buf[..n] {
@@ -102,31 +127,34 @@ fn latency(c: &mut Criterion) {
     let all = packets(6000);
     let mut k = 0usize;
     let mut added: Vec<Duration> = Vec::new();
-    let mut one = |w: &mut std::fs::File, src: &mut CytonSource, added: &mut Vec<Duration>| -> Duration {
-        let p = &all[(k % 6000) * 33..(k % 6000 + 1) * 33];
-        let mut pkt = [0u8; 33];
-        pkt.copy_from_slice(p);
-        pkt[1] = k as u8;
-        k += 1;
-        let t0 = Instant::now();
-        w.write_all(&pkt).expect("write");
-        match src.next_chunk(Duration::from_millis(50)) {
-            Ok(Some(ch)) => {
-                // The reader thread stamped the bytes when its read returned them.
-                let handed = bci_acquire::monotonic_ns();
-                added.push(Duration::from_nanos(handed.saturating_sub(ch.host_time_ns)));
-                t0.elapsed()
+    let mut one =
+        |w: &mut std::fs::File, src: &mut CytonSource, added: &mut Vec<Duration>| -> Duration {
+            let p = &all[(k % 6000) * 33..(k % 6000 + 1) * 33];
+            let mut pkt = [0u8; 33];
+            pkt.copy_from_slice(p);
+            pkt[1] = k as u8;
+            k += 1;
+            let t0 = Instant::now();
+            w.write_all(&pkt).expect("write");
+            match src.next_chunk(Duration::from_millis(50)) {
+                Ok(Some(ch)) => {
+                    // The reader thread stamped the bytes when its read returned them.
+                    let handed = bci_acquire::monotonic_ns();
+                    added.push(Duration::from_nanos(handed.saturating_sub(ch.host_time_ns)));
+                    t0.elapsed()
+                }
+                Ok(None) => panic!("packet {k} not handed on within 50 ms"),
+                Err(e) => panic!("{e}"),
             }
-            Ok(None) => panic!("packet {k} not handed on within 50 ms"),
-            Err(e) => panic!("{e}"),
-        }
-    };
+        };
     // Warm up, then a fixed sample for the percentiles.
     for _ in 0..200 {
         one(&mut w, &mut src, &mut added);
     }
     added.clear();
-    let mut lat: Vec<Duration> = (0..5000).map(|_| one(&mut w, &mut src, &mut added)).collect();
+    let mut lat: Vec<Duration> = (0..5000)
+        .map(|_| one(&mut w, &mut src, &mut added))
+        .collect();
     let report = |what: &str, v: &mut Vec<Duration>| {
         v.sort();
         let pct = |q: f64| v[((v.len() - 1) as f64 * q) as usize];
@@ -139,8 +167,14 @@ fn latency(c: &mut Criterion) {
             v[v.len() - 1]
         );
     };
-    report("added latency (bytes read by the reader thread -> chunk handed on)", &mut added);
-    report("end to end over a pty (write to master -> chunk handed on)", &mut lat);
+    report(
+        "added latency (bytes read by the reader thread -> chunk handed on)",
+        &mut added,
+    );
+    report(
+        "end to end over a pty (write to master -> chunk handed on)",
+        &mut lat,
+    );
     c.bench_function("latency/pty_packet_to_chunk", |b| {
         b.iter_custom(|iters| {
             let mut sink = Vec::new();
@@ -151,7 +185,10 @@ fn latency(c: &mut Criterion) {
 }
 
 fn config() -> Criterion {
-    Criterion::default().without_plots().measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1))
+    Criterion::default()
+        .without_plots()
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1))
 }
 
 criterion_group! { name = benches; config = config(); targets = throughput, latency }

@@ -13,7 +13,11 @@ fn dataset() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("../shared/datasets"));
     let p = base.join("eegmmidb/S001/S001R04.edf");
-    assert!(p.exists(), "{} not found (set BCI_SHARED_DATASETS)", p.display());
+    assert!(
+        p.exists(),
+        "{} not found (set BCI_SHARED_DATASETS)",
+        p.display()
+    );
     p
 }
 

@@ -67,8 +67,13 @@ pub fn cyton_channels(kind: BoardKind, gains: &[u8]) -> Vec<Channel> {
     let mut chans = Vec::with_capacity(kind.n_eeg() + 3);
     for i in 0..kind.n_eeg() {
         let gain = gains.get(i).copied().unwrap_or(24);
-        let s = uv_per_count(gain);
-        let mut c = Channel::eeg(format!("EEG {}", i + 1), -8_388_608.0 * s, 8_388_607.0 * s);
+        // ±(2^23 − 1) counts span ±4.5 V / gain: both ends are whole µV (187500 at gain 24), so
+        // a BDF file stores each ADC count as exactly one digital step. (The one code below,
+        // −2^23, only occurs railed and is stored as −(2^23 − 1).)
+        let full_scale_uv = crate::packet::VREF_V / f64::from(gain.max(1)) * 1e6;
+        let mut c = Channel::eeg(format!("EEG {}", i + 1), -full_scale_uv, full_scale_uv);
+        c.digital_min = -8_388_607;
+        c.digital_max = 8_388_607;
         c.transducer = "OpenBCI Cyton ADS1299".into();
         c.prefilter = format!("gain {gain}");
         chans.push(c);

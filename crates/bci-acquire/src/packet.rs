@@ -7,8 +7,8 @@ pub const PACKET_LEN: usize = 33;
 /// First byte of every packet.
 pub const HEADER: u8 = 0xA0;
 
-/// ADS1299 reference voltage span used by the scale: 4.5 V full scale.
-const VREF_V: f64 = 4.5;
+/// ADS1299 reference voltage: the full scale is ±VREF_V / gain (4.5 V).
+pub const VREF_V: f64 = 4.5;
 /// 2^23 − 1: the datasheet (and BrainFlow) divide by this, not by 2^23.
 const ADC_MAX: f64 = 8_388_607.0;
 

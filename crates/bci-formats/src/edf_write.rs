@@ -13,7 +13,10 @@
 //! - `flush` does not fsync: flushed data survives the process dying (it is in the OS page cache)
 //!   but not a power cut. Call [`EdfWriter::sync`] to force it to the device.
 //! - Physical range: each channel's `physical_min/max` when finite and increasing, otherwise
-//!   ±187501 µV (just wider than the OpenBCI Cyton's input range, so railed codes fit). The
+//!   ±187501 µV (just wider than the OpenBCI Cyton's input range, so railed codes fit).
+//!   Digital range: the channel's `digital_min/max` when it declares a physical range and the
+//!   digital range fits the format (so integer sources are stored step for step), otherwise the
+//!   format's full range. The
 //!   range is written in the header with outward
 //!   rounding to fit 8 characters (µV, or mV/V for very large ranges) and the values are quantized
 //!   with exactly the gain/offset a reader derives from those header strings. Values outside the
@@ -332,10 +335,19 @@ impl EdfWriter {
         for ch in channels {
             let voltage = ch.unit == "uV";
             let (mut lo, mut hi) = (ch.physical_min, ch.physical_max);
-            if !(lo.is_finite() && hi.is_finite() && hi > lo) {
+            let declared = lo.is_finite() && hi.is_finite() && hi > lo;
+            if !declared {
                 lo = -DEFAULT_RANGE_UV;
                 hi = DEFAULT_RANGE_UV;
             }
+            // A channel that declares its own digital range inside the format's keeps it, so
+            // integer data (ADC counts, a 16-bit EDF converted to BDF) is stored without
+            // requantization: one file step is one step of the source.
+            let (cdlo, cdhi) = match (i32::try_from(ch.digital_min), i32::try_from(ch.digital_max))
+            {
+                (Ok(a), Ok(b)) if declared && a >= dlo && b <= dhi && a < b => (a, b),
+                _ => (dlo, dhi),
+            };
             let choices: &[(&str, f64)] = if voltage {
                 &[("uV", 1.0), ("mV", 1e-3), ("V", 1e-6)]
             } else {
@@ -365,14 +377,14 @@ impl EdfWriter {
             };
             let pmin: f64 = a.parse().unwrap_or(lo * mul);
             let pmax: f64 = b.parse().unwrap_or(hi * mul);
-            let gain = (pmax - pmin) / (dhi as f64 - dlo as f64);
-            let offset = pmin - dlo as f64 * gain;
+            let gain = (pmax - pmin) / (cdhi as f64 - cdlo as f64);
+            let offset = pmin - cdlo as f64 * gain;
             enc.push(ChannelEncoding {
                 to_header_unit: mul,
                 gain,
                 offset,
-                dmin: dlo,
-                dmax: dhi,
+                dmin: cdlo,
+                dmax: cdhi,
                 pmin,
                 pmax,
             });
@@ -450,8 +462,18 @@ impl EdfWriter {
         field(&mut header, &|i| units[i].clone(), "", 8);
         field(&mut header, &|i| pmins[i].clone(), "-1", 8);
         field(&mut header, &|i| pmaxs[i].clone(), "1", 8);
-        field(&mut header, &|_| dlo.to_string(), &dlo.to_string(), 8);
-        field(&mut header, &|_| dhi.to_string(), &dhi.to_string(), 8);
+        field(
+            &mut header,
+            &|i| enc[i].dmin.to_string(),
+            &dlo.to_string(),
+            8,
+        );
+        field(
+            &mut header,
+            &|i| enc[i].dmax.to_string(),
+            &dhi.to_string(),
+            8,
+        );
         field(&mut header, &|i| channels[i].prefilter.clone(), "", 80);
         field(
             &mut header,
