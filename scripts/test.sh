@@ -4,7 +4,7 @@
 # 1. .venv/ with the Python reference packages (scipy, MNE, pyRiemann, scikit-learn, BrainFlow,
 #    pylsl, pyedflib, pytest) pinned in scripts/requirements.txt;
 # 2. formatting and lints;
-# 3. a release build of every crate, binary and benchmark;
+# 3. a release build of every crate and binary (clippy --all-targets has checked the benchmarks);
 # 4. the Rust tests (nextest when installed, else cargo test), then the end-to-end tests in tests/
 #    (pytest), which drive the real `bci` and `firmware-sim` binaries against the references.
 set -euo pipefail
@@ -40,7 +40,7 @@ cargo fmt --all -- --check
 cargo clippy --release --workspace --all-targets --quiet -- -D warnings
 
 step "Release build"
-cargo build --release --workspace --bins --benches --quiet
+cargo build --release --workspace --bins --quiet
 
 step "Rust tests"
 if command -v cargo-nextest >/dev/null 2>&1; then
