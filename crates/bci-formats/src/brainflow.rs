@@ -19,7 +19,7 @@ use std::path::Path;
 use bci_core::{Channel, ChannelKind, Error, Event, Location, Recording, Result, Subject};
 use ndarray::Array2;
 
-use crate::util::whole_err;
+use crate::util::{counter_gaps, whole_err};
 
 /// Which BrainFlow row holds what, for one board.
 #[derive(Debug, Clone, PartialEq)]
@@ -215,28 +215,8 @@ pub fn read_brainflow_bytes(bytes: &[u8], path: &Path, layout: &BoardLayout) -> 
             data[[c, s]] = cell(s, spec.3);
         }
     }
-    let mut events = Vec::new();
     let counters: Vec<i64> = (0..n).map(|s| cell(s, layout.package_row) as i64).collect();
-    let mut step_counts = [0usize; 256];
-    for w in counters.windows(2) {
-        step_counts[w[1].wrapping_sub(w[0]).rem_euclid(256) as usize] += 1;
-    }
-    let step = (1..256).max_by_key(|&d| step_counts[d]).unwrap_or(1) as i64;
-    for (s, w) in counters.windows(2).enumerate() {
-        let d = w[1].wrapping_sub(w[0]).rem_euclid(256);
-        if d != step {
-            let missing = if d > step {
-                (d - step) / step
-            } else {
-                (d + 256 - step) / step
-            };
-            events.push(Event {
-                onset: s as u64 + 1,
-                duration: missing as u64,
-                label: "gap".into(),
-            });
-        }
-    }
+    let mut events = counter_gaps(&counters);
     for s in 0..n {
         let v = cell(s, layout.marker_row);
         if v != 0.0 {

@@ -23,7 +23,7 @@ use std::path::Path;
 use bci_core::{Channel, ChannelKind, Error, Event, Location, Recording, Result, Subject};
 use ndarray::Array2;
 
-use crate::util::whole_err;
+use crate::util::{counter_gaps, whole_err};
 
 /// Full-scale value of the Cyton at gain 24, in µV; samples at or beyond it are railed.
 pub const RAILED_UV: f64 = 187_000.0;
@@ -248,28 +248,7 @@ pub fn read_openbci_bytes(bytes: &[u8], path: &Path) -> Result<Recording> {
         }
     }
 
-    let mut events = Vec::new();
-    // Gaps from the sample counter.
-    let mut step_counts = [0usize; 256];
-    for w in counters.windows(2) {
-        step_counts[w[1].wrapping_sub(w[0]).rem_euclid(256) as usize] += 1;
-    }
-    let step = (1..256).max_by_key(|&d| step_counts[d]).unwrap_or(1) as i64;
-    for (s, w) in counters.windows(2).enumerate() {
-        let d = w[1].wrapping_sub(w[0]).rem_euclid(256);
-        if d != step {
-            let missing = if d > step {
-                (d - step) / step
-            } else {
-                (d + 256 - step) / step
-            };
-            events.push(Event {
-                onset: s as u64 + 1,
-                duration: missing as u64,
-                label: "gap".into(),
-            });
-        }
-    }
+    let mut events = counter_gaps(&counters);
     for (s, v) in markers {
         let label = if v.fract() == 0.0 && v.abs() < 1e15 {
             format!("{}", v as i64)

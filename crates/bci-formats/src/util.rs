@@ -145,3 +145,31 @@ pub(crate) fn cyton_range_uv() -> (f64, f64) {
     let scale = 4.5e6 / 24.0 / 8_388_607.0;
     (-8_388_608.0 * scale, 8_388_607.0 * scale)
 }
+
+/// Gaps in a one-byte sample counter (OpenBCI, BrainFlow's package number) as `gap` events at the
+/// first sample after each gap, lasting the number of samples missing. The counter's usual step is
+/// taken to be its most common difference, modulo 256.
+pub(crate) fn counter_gaps(counters: &[i64]) -> Vec<bci_core::Event> {
+    let mut step_counts = [0usize; 256];
+    for w in counters.windows(2) {
+        step_counts[w[1].wrapping_sub(w[0]).rem_euclid(256) as usize] += 1;
+    }
+    let step = (1..256).max_by_key(|&d| step_counts[d]).unwrap_or(1) as i64;
+    let mut events = Vec::new();
+    for (s, w) in counters.windows(2).enumerate() {
+        let d = w[1].wrapping_sub(w[0]).rem_euclid(256);
+        if d != step {
+            let missing = if d > step {
+                (d - step) / step
+            } else {
+                (d + 256 - step) / step
+            };
+            events.push(bci_core::Event {
+                onset: s as u64 + 1,
+                duration: missing as u64,
+                label: "gap".into(),
+            });
+        }
+    }
+    events
+}
