@@ -17,6 +17,8 @@ pub struct Args {
     run: RunArgs,
 }
 
+// Parsed once at start-up, so the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(clap::Subcommand)]
 enum Sub {
     /// Run an evaluation (same options as `bci bench` itself).
