@@ -31,8 +31,9 @@ pub(crate) fn eigh(m: &Mat) -> (DVector<f64>, Mat) {
     )
 }
 
-/// Eigenvalues (ascending) of the symmetric-definite pencil `(A, B)`, without eigenvectors.
-pub(crate) fn eigvals_generalized(a: &Mat, b: &Mat, what: &str) -> Result<Vec<f64>> {
+/// `B = L Lᵀ` (Cholesky) and the symmetric `C = L⁻¹ A L⁻ᵀ` (two triangular solves), which has the
+/// eigenvalues of the pencil `(A, B)`.
+fn whiten(a: &Mat, b: &Mat, what: &str) -> Result<(Mat, Mat)> {
     let chol =
         nalgebra::Cholesky::new(b.clone()).ok_or_else(|| DecodeError::SingularCovariance {
             what: what.into(),
@@ -46,7 +47,12 @@ pub(crate) fn eigvals_generalized(a: &Mat, b: &Mat, what: &str) -> Result<Vec<f6
     let c = l
         .solve_lower_triangular(&y.transpose())
         .ok_or_else(|| singular(what, b))?;
-    let c = (&c + c.transpose()) * 0.5;
+    Ok((l, (&c + c.transpose()) * 0.5))
+}
+
+/// Eigenvalues (ascending) of the symmetric-definite pencil `(A, B)`, without eigenvectors.
+pub(crate) fn eigvals_generalized(a: &Mat, b: &Mat, what: &str) -> Result<Vec<f64>> {
+    let (_, c) = whiten(a, b, what)?;
     Ok(crate::eigen::sym_eigenvalues(c.as_slice(), c.nrows()))
 }
 
@@ -102,21 +108,7 @@ pub(crate) fn sqrt_invsqrt(m: &Mat, what: &str) -> Result<(Mat, Mat)> {
 /// Symmetric-definite generalized eigenproblem `A v = λ B v` (as scipy's `eigh(A, B)`):
 /// eigenvalues ascending, eigenvectors (columns) normalised so that `vᵀ B v = 1`.
 pub(crate) fn eigh_generalized(a: &Mat, b: &Mat, what: &str) -> Result<(DVector<f64>, Mat)> {
-    let chol =
-        nalgebra::Cholesky::new(b.clone()).ok_or_else(|| DecodeError::SingularCovariance {
-            what: what.into(),
-            detail: "matrix is not positive definite (Cholesky failed)".into(),
-            min_variance: min_diag(b),
-        })?;
-    let l = chol.l();
-    // C = L⁻¹ A L⁻ᵀ, by two triangular solves.
-    let y = l
-        .solve_lower_triangular(a)
-        .ok_or_else(|| singular(what, b))?;
-    let c = l
-        .solve_lower_triangular(&y.transpose())
-        .ok_or_else(|| singular(what, b))?;
-    let c = (&c + c.transpose()) * 0.5;
+    let (l, c) = whiten(a, b, what)?;
     let (vals, u) = eigh(&c);
     let v = l
         .transpose()
