@@ -1,0 +1,1 @@
+//! Lab Streaming Layer through liblsl loaded at run time (work in progress).

@@ -1,0 +1,1 @@
+//! The threaded live runtime (work in progress).
