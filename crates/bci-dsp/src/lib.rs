@@ -27,6 +27,7 @@
 //! # Ok::<(), bci_core::Error>(())
 //! ```
 
+pub mod attention;
 mod decimate;
 mod design;
 mod offline;
@@ -34,6 +35,7 @@ mod reference;
 mod spectral;
 mod stream;
 
+pub use attention::{AttentionConfig, AttentionIndex, AttentionMonitor, FreqBand};
 pub use decimate::{Decimator, anti_alias, decimate};
 pub use design::{
     Band, MAX_ORDER, Prototype, Sos, bessel, butter, cheby1, iirfilter, iirnotch, notch_comb,
