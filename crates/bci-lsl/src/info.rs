@@ -182,6 +182,41 @@ impl StreamDef {
         StreamDef::new(name, "Markers", 1, 0.0, ChannelFormat::String)
     }
 
+    /// An irregular double64 stream of type `"Predictions"`, one channel per entry of
+    /// `channels` (class scores, the predicted class, a confidence; unit empty, type
+    /// `"Prediction"`). One sample per decision, stamped with the window's last sample's time.
+    pub fn predictions<S: AsRef<str>>(name: impl Into<String>, channels: &[S]) -> Self {
+        StreamDef::new(
+            name,
+            "Predictions",
+            channels.len(),
+            0.0,
+            ChannelFormat::Double64,
+        )
+        .with_channels(
+            channels
+                .iter()
+                .map(|c| ChannelDesc::new(c.as_ref(), "", "Prediction")),
+        )
+    }
+
+    /// A double64 stream of type `"Attention"` with one channel per index (e.g. `theta_beta`,
+    /// `alpha_rel`), updated `rate` times a second (0.0: irregular).
+    pub fn attention<S: AsRef<str>>(name: impl Into<String>, indices: &[S], rate: f64) -> Self {
+        StreamDef::new(
+            name,
+            "Attention",
+            indices.len(),
+            rate,
+            ChannelFormat::Double64,
+        )
+        .with_channels(
+            indices
+                .iter()
+                .map(|c| ChannelDesc::new(c.as_ref(), "ratio", "Attention")),
+        )
+    }
+
     pub fn with_source_id(mut self, source_id: impl Into<String>) -> Self {
         self.source_id = source_id.into();
         self
@@ -425,4 +460,46 @@ unsafe fn read_desc(api: &Api, desc: XmlH) -> (Vec<ChannelDesc>, Vec<(String, St
         }
     }
     (channels, other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workspace_channels_become_lsl_conventions() {
+        let mut stim = bci_core::Channel::eeg("STI", 0.0, 1.0);
+        stim.kind = ChannelKind::Stim;
+        stim.unit = String::new();
+        let info = StreamInfo {
+            name: "file".into(),
+            channels: vec![bci_core::Channel::eeg("C3", -1.0, 1.0), stim],
+            sample_rate: 160.0,
+        };
+        let def = StreamDef::from_stream_info("eeg", &info, ChannelFormat::Float32);
+        assert_eq!(def.stream_type, "EEG");
+        assert_eq!(def.channel_count, 2);
+        assert_eq!(def.nominal_rate, 160.0);
+        assert_eq!(
+            def.channels,
+            vec![
+                ChannelDesc::new("C3", "microvolts", "EEG"),
+                ChannelDesc::new("STI", "", "STIM")
+            ]
+        );
+        def.validate().expect("valid");
+    }
+
+    #[test]
+    fn prediction_and_attention_streams() {
+        let p = StreamDef::predictions("p", &["left", "right", "confidence"]);
+        assert_eq!((p.channel_count, p.nominal_rate), (3, 0.0));
+        assert_eq!(p.format, ChannelFormat::Double64);
+        assert_eq!(p.channels[2].label, "confidence");
+        let a = StreamDef::attention("a", &["theta_beta"], 4.0);
+        assert_eq!((a.stream_type.as_str(), a.channel_count), ("Attention", 1));
+        assert_eq!(a.nominal_rate, 4.0);
+        let m = StreamDef::markers("m");
+        assert_eq!((m.channel_count, m.format), (1, ChannelFormat::String));
+    }
 }

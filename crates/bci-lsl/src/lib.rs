@@ -37,6 +37,23 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Streams a live session publishes
+//!
+//! | stream | definition |
+//! |---|---|
+//! | raw or filtered EEG | [`StreamDef::from_stream_info`] (type `EEG`, labels, `microvolts`), float32 or double64, push `Chunk::data` with [`Outlet::push_chunk_f64`] |
+//! | predictions | [`StreamDef::predictions`] (irregular double64, one sample per decision) |
+//! | attention index | [`StreamDef::attention`] (double64, one channel per index) |
+//! | markers out | [`StreamDef::markers`] and [`Outlet::push_sample_str`] |
+//!
+//! Give each a stable [`StreamDef::with_source_id`] (device + port): inlets then reconnect by
+//! themselves when the session restarts. Stamp chunks with [`ClockMap::to_lsl`] of their
+//! arrival time; map incoming markers back with [`ClockMap::to_host_ns`].
+//!
+//! A marker stream whose outlet closes is an `Error::Device` ("the stream was lost") from
+//! [`MarkerInlet::pull`] when it has no source id; with a source id liblsl keeps reconnecting
+//! and `pull` returns `None` until the sender is back.
+//!
 //! # Finding liblsl
 //!
 //! [`Lsl::load`] tries, in order: the file named by `BCI_LIBLSL` (only that, when set); the pylsl
@@ -255,6 +272,55 @@ impl Lsl {
         timeout: Duration,
     ) -> Result<Vec<ResolvedStream>> {
         inlet::resolve(self, query, minimum, timeout)
+    }
+}
+
+/// Maps the caller's monotonic clock (nanoseconds, any epoch) to LSL time and back.
+///
+/// liblsl's clock is `std::chrono::steady_clock` and Rust's `Instant` is `CLOCK_MONOTONIC` on
+/// Linux: both tick at the same rate, so one paired reading fixes the offset for the process.
+/// Use it to stamp outgoing chunks with their arrival time (`to_lsl(chunk.host_time_ns)`) and to
+/// place an incoming marker on the caller's clock (`to_host_ns(marker_time)`), from which the
+/// sample index follows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClockMap {
+    /// LSL seconds minus host seconds.
+    offset_s: f64,
+}
+
+impl ClockMap {
+    /// Read `host_now_ns` on either side of `lsl_local_clock()` and keep the offset of the
+    /// tightest of a few tries (the midpoint of the host readings).
+    pub fn measure(lsl: &Lsl, host_now_ns: impl Fn() -> u64) -> ClockMap {
+        let mut best = (u64::MAX, 0.0);
+        for _ in 0..5 {
+            let before = host_now_ns();
+            let lsl_t = lsl.local_clock();
+            let after = host_now_ns();
+            let width = after.saturating_sub(before);
+            if width < best.0 {
+                let mid = before as f64 * 1e-9 + width as f64 * 0.5e-9;
+                best = (width, lsl_t - mid);
+            }
+        }
+        ClockMap { offset_s: best.1 }
+    }
+
+    /// The LSL time of host time `host_ns`.
+    pub fn to_lsl(&self, host_ns: u64) -> f64 {
+        host_ns as f64 * 1e-9 + self.offset_s
+    }
+
+    /// The host time of LSL time `lsl_time`; `None` before the host clock's epoch or when not
+    /// finite.
+    pub fn to_host_ns(&self, lsl_time: f64) -> Option<u64> {
+        let ns = ((lsl_time - self.offset_s) * 1e9).round();
+        (ns.is_finite() && ns >= 0.0 && ns < u64::MAX as f64).then_some(ns as u64)
+    }
+
+    /// LSL seconds minus host seconds.
+    pub fn offset_seconds(&self) -> f64 {
+        self.offset_s
     }
 }
 

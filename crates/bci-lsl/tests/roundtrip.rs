@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use bci_core::Error;
 use bci_lsl::{
-    ChannelDesc, ChannelFormat, LoadOptions, Lsl, MarkerInlet, Network, NumericInlet, Outlet,
-    StreamDef, StreamQuery,
+    ChannelDesc, ChannelFormat, ClockMap, LoadOptions, Lsl, MarkerInlet, Network, NumericInlet,
+    Outlet, StreamDef, StreamQuery,
 };
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -385,4 +385,44 @@ fn discovery_listens_on_loopback_only() {
             "an IPv6 socket of ours: {line}"
         );
     }
+}
+
+#[test]
+fn a_closed_outlet_without_source_id_is_a_lost_stream_error() {
+    let lsl = lsl();
+    let name = unique("lost");
+    let outlet = Outlet::new(&lsl, &StreamDef::markers(&name)).expect("outlet");
+    let mut inlet =
+        MarkerInlet::resolve(&lsl, &StreamQuery::Name(name.clone()), WAIT).expect("inlet");
+    assert!(outlet.wait_for_consumers(WAIT));
+    outlet.push_sample_str(&["last"], 0.0).expect("push");
+    let first = inlet.pull(Duration::from_secs(2)).expect("pull");
+    assert_eq!(first.map(|m| m.0), Some("last".to_string()));
+    drop(outlet);
+    let deadline = Instant::now() + WAIT;
+    let err = loop {
+        match inlet.pull(Duration::from_millis(200)) {
+            Err(e) => break e,
+            Ok(None) if Instant::now() < deadline => continue,
+            Ok(other) => panic!("no lost-stream error, got {other:?}"),
+        }
+    };
+    assert!(matches!(err, Error::Device(_)), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.contains("lost") && msg.contains(&name), "{msg}");
+}
+
+#[test]
+fn clock_map_ties_instant_to_lsl_time() {
+    let lsl = lsl();
+    let start = Instant::now();
+    let host = || start.elapsed().as_nanos() as u64;
+    let map = ClockMap::measure(&lsl, host);
+    std::thread::sleep(Duration::from_millis(20));
+    let (h, l) = (host(), lsl.local_clock());
+    assert!((map.to_lsl(h) - l).abs() < 1e-3, "{} vs {l}", map.to_lsl(h));
+    let back = map.to_host_ns(map.to_lsl(h)).expect("in range");
+    assert!(back.abs_diff(h) < 1_000, "{back} vs {h}");
+    assert_eq!(map.to_host_ns(f64::NAN), None);
+    assert_eq!(map.to_host_ns(map.offset_seconds() - 1.0), None);
 }
