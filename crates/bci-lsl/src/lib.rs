@@ -91,6 +91,8 @@
 //! To stream to other machines (LabRecorder on another PC), point `LSLAPICFG` at an
 //! `lsl_api.cfg` (an empty file gives liblsl's defaults: site-wide multicast), or load with
 //! [`LoadOptions`] and [`Network::LiblslDefault`] / [`Network::ConfigFile`].
+//! An `LSLAPICFG` that names no file is an error: liblsl itself would fall back to its
+//! site-wide defaults without a word.
 //!
 //! # Time
 //!
@@ -369,7 +371,7 @@ fn find_library_in(env_lib: Option<PathBuf>, env_python: Option<PathBuf>) -> Res
 /// Apply the network settings before liblsl's first real call.
 fn configure(api: &Api, network: &Network) -> Result<()> {
     match network {
-        Network::LiblslDefault => Ok(()),
+        Network::LiblslDefault => check_lslapicfg(std::env::var_os("LSLAPICFG").map(PathBuf::from)),
         Network::Loopback => {
             let Some(set) = api.set_config_content else {
                 return Err(Error::Device(format!(
@@ -407,6 +409,18 @@ fn configure(api: &Api, network: &Network) -> Result<()> {
     }
 }
 
+/// liblsl silently falls back to site-wide defaults when `LSLAPICFG` names no file: refuse that.
+fn check_lslapicfg(value: Option<PathBuf>) -> Result<()> {
+    match value {
+        Some(p) if !p.is_file() => Err(Error::Device(format!(
+            "LSLAPICFG={} is not a file; point it at an lsl_api.cfg, or unset it to keep LSL \
+             discovery on this machine",
+            p.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,6 +443,19 @@ mod tests {
         };
         assert!(err.contains("Cargo.toml"), "{err}");
         assert!(err.contains("BCI_LIBLSL"), "{err}");
+    }
+
+    #[test]
+    fn lslapicfg_naming_no_file_is_refused() {
+        let err = check_lslapicfg(Some(PathBuf::from("/nonexistent/lsl_api.cfg"))).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("LSLAPICFG=/nonexistent/lsl_api.cfg"),
+            "{err}"
+        );
+        let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+        check_lslapicfg(Some(real)).expect("an existing file");
+        check_lslapicfg(None).expect("unset");
     }
 
     #[test]
