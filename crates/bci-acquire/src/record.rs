@@ -41,6 +41,39 @@ pub fn open_source(spec: &SourceSpec) -> Result<Box<dyn Source>> {
     })
 }
 
+/// Creates the BDF+ file a live stream is recorded into: short records (so a stop pads or waits
+/// for at most a fraction of a second), the stream's channel declarations, the source's name as
+/// the recording field. Returns the writer and its samples per record.
+pub fn create_bdf(path: &std::path::Path, info: &bci_core::StreamInfo) -> Result<(EdfWriter, u64)> {
+    let rate = info.sample_rate;
+    let record_duration = [0.04, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .find(|d| {
+            let spr = rate * d;
+            spr >= 1.0 && (spr - spr.round()).abs() < 1e-9
+        })
+        .ok_or_else(|| {
+            Error::invalid(
+                "sample rate",
+                rate,
+                "BDF records need a whole number of samples per record",
+            )
+        })?;
+    let spr = (rate * record_duration).round() as u64;
+    let subject = Subject {
+        patient: String::new(),
+        recording: info.name.clone(),
+        start: None,
+    };
+    let wopts = WriterOptions {
+        format: WriteFormat::Bdf,
+        record_duration,
+        anonymize: false,
+    };
+    let writer = EdfWriter::create(path, &info.channels, rate, &subject, &wopts)?;
+    Ok((writer, spr))
+}
+
 /// Options of [`record`].
 #[derive(Debug, Clone)]
 pub struct RecordOptions {
@@ -82,32 +115,7 @@ pub fn record(
 ) -> Result<RecordSummary> {
     let info = source.info();
     let rate = info.sample_rate;
-    // Short records: at the end only a fraction of a record is padded or waited for.
-    let record_duration = [0.04, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .find(|d| {
-            let spr = rate * d;
-            spr >= 1.0 && (spr - spr.round()).abs() < 1e-9
-        })
-        .ok_or_else(|| {
-            Error::invalid(
-                "sample rate",
-                rate,
-                "BDF records need a whole number of samples per record",
-            )
-        })?;
-    let spr = (rate * record_duration).round() as u64;
-    let subject = Subject {
-        patient: String::new(),
-        recording: info.name.clone(),
-        start: None,
-    };
-    let wopts = WriterOptions {
-        format: WriteFormat::Bdf,
-        record_duration,
-        anonymize: false,
-    };
-    let mut writer = EdfWriter::create(&opts.out, &info.channels, rate, &subject, &wopts)?;
+    let (mut writer, spr) = create_bdf(&opts.out, &info)?;
     let n_ch = info.channels.len();
     source.start()?;
     let t0 = Instant::now();

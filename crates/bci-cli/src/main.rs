@@ -32,6 +32,12 @@ enum Command {
     Devices(cmd::devices::Args),
     /// Record from a source (board, BrainFlow, file, synthetic) to BDF+.
     Record(cmd::record::Args),
+    /// Stream a source through the live pipeline: filters, outputs, recording, markers.
+    Stream(cmd::stream::Args),
+    /// Decode a live source with a trained model.
+    Run(cmd::run::Args),
+    /// Replay a recording through the live pipeline with a model (real time, N x, or max).
+    Replay(cmd::replay::Args),
     /// Train a decoding pipeline on labelled recordings and save it as one model file.
     Train(cmd::train::Args),
     /// Apply a saved model to a recording: per-epoch predictions and scores.
@@ -53,6 +59,9 @@ fn main() -> ExitCode {
         Command::Psd(args) => cmd::psd::run(args),
         Command::Devices(args) => cmd::devices::run(args),
         Command::Record(args) => cmd::record::run(args),
+        Command::Stream(args) => cmd::stream::run(args),
+        Command::Run(args) => cmd::run::run(args),
+        Command::Replay(args) => cmd::replay::run(args),
         Command::Train(args) => cmd::train::run(args),
         Command::Predict(args) => cmd::predict::run(args),
         Command::Bench(args) => cmd::bench::run(args),

@@ -1,0 +1,193 @@
+//! What `bci stream`, `bci run` and `bci replay` share: the output and marker options, wiring
+//! them into a `bci_pipeline::Session`, and the summary at the end.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use bci_acquire::Source;
+use bci_acquire::record::stop_on_signals;
+use bci_pipeline::{JsonLines, Session, SessionConfig, SessionSummary, UdpJson, UdpMarkers};
+
+/// Options every live command takes.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LiveArgs {
+    /// Record every frame of the source to this BDF+ file (lossless branch).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Send predictions, markers and the attention index as JSON lines over UDP to HOST:PORT
+    /// (a bare PORT means 127.0.0.1:PORT).
+    #[arg(long, value_name = "ADDR")]
+    pub udp: Option<String>,
+    /// Listen for markers on UDP 127.0.0.1:PORT (or HOST:PORT): one line = one label.
+    #[arg(long, value_name = "ADDR")]
+    pub markers_udp: Option<String>,
+    /// Write predictions, markers and attention values as JSON lines to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub predictions: Option<PathBuf>,
+    /// Write the session summary (loss, latency percentiles, branches) as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
+    /// Compute the attention index (theta/beta, relative alpha, engagement) and stream it.
+    #[arg(long)]
+    pub attention: bool,
+    /// Stop after S seconds (default: Ctrl-C, or the end of a file).
+    #[arg(long, value_name = "S")]
+    pub duration: Option<f64>,
+    /// Print nothing per output on stdout (the summary still goes to stderr).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Seconds of data each analysis ring holds before it drops.
+    #[arg(long, value_name = "S", default_value_t = 2.0)]
+    pub ring_seconds: f64,
+}
+
+/// `127.0.0.1:PORT` from a bare port; a full address as given.
+pub fn local_addr(spec: &str) -> anyhow::Result<SocketAddr> {
+    if let Ok(port) = spec.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    spec.parse::<SocketAddr>()
+        .with_context(|| format!("{spec:?} is not a port or HOST:PORT address"))
+}
+
+impl LiveArgs {
+    /// The session config these options describe (the caller adds preprocessing or a model).
+    pub fn config(&self) -> anyhow::Result<SessionConfig> {
+        let duration = match self.duration {
+            Some(d) if d.is_finite() && d > 0.0 => Some(Duration::from_secs_f64(d)),
+            Some(d) => bail!("--duration {d}: must be a positive number of seconds"),
+            None => None,
+        };
+        if !(self.ring_seconds.is_finite() && self.ring_seconds > 0.0) {
+            bail!(
+                "--ring-seconds {}: must be a positive number of seconds",
+                self.ring_seconds
+            );
+        }
+        Ok(SessionConfig {
+            record: self.record.clone(),
+            attention: self.attention,
+            duration,
+            ring_seconds: self.ring_seconds,
+            ..SessionConfig::default()
+        })
+    }
+}
+
+/// Adds the sinks and marker inputs, runs, prints the summary; an error if the session ended on
+/// one.
+pub fn run_session(
+    args: &LiveArgs,
+    config: SessionConfig,
+    source: Box<dyn Source>,
+) -> anyhow::Result<SessionSummary> {
+    let rate = source.info().sample_rate;
+    let mut session = Session::new(config);
+    if !args.quiet {
+        let mut out = JsonLines::stdout(rate);
+        out.attention = args.attention;
+        session.add_sink(Box::new(out));
+    }
+    if let Some(path) = &args.predictions {
+        session.add_sink(Box::new(
+            JsonLines::file(path, rate)
+                .with_context(|| format!("--predictions {}", path.display()))?,
+        ));
+    }
+    if let Some(spec) = &args.udp {
+        session.add_sink(Box::new(UdpJson::new(local_addr(spec)?, rate)?));
+    }
+    if let Some(spec) = &args.markers_udp {
+        let m = UdpMarkers::bind(local_addr(spec)?)?;
+        eprintln!("listening for markers on udp {}", m.local_addr());
+        session.add_marker_input(Box::new(m));
+    }
+    // Ctrl-C ends the session cleanly: the recording is closed, the summary printed.
+    let signalled = stop_on_signals();
+    let stop = session.stop_flag();
+    let watcher_stop = Arc::clone(&stop);
+    std::thread::spawn(move || {
+        loop {
+            if signalled.load(Ordering::Relaxed) {
+                watcher_stop.store(true, Ordering::Release);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let mut notice = |m: &str| eprintln!("{m}");
+    let summary = session.run(source, &mut notice)?;
+    print_summary(&summary);
+    if let Some(path) = &args.metrics {
+        let text = serde_json::to_string_pretty(&summary)?;
+        std::fs::write(path, text).with_context(|| format!("--metrics {}", path.display()))?;
+    }
+    if let Some(e) = &summary.error {
+        match &summary.recording {
+            Some(p) => bail!("{e} (what was recorded is in {})", p.display()),
+            None => bail!("{e}"),
+        }
+    }
+    Ok(summary)
+}
+
+fn print_summary(s: &SessionSummary) {
+    eprintln!(
+        "session: {} ({} channels at {} Hz), {:.2} s",
+        s.source, s.channels, s.sample_rate, s.wall_seconds
+    );
+    eprintln!(
+        "  received {} samples; the source lost {}; {} reconnects; {} markers",
+        s.samples_received, s.samples_lost_by_source, s.reconnects, s.markers
+    );
+    if let Some(p) = &s.recording {
+        eprintln!("  recorded {} frames to {}", s.frames_recorded, p.display());
+    }
+    for p in &s.preprocessing {
+        eprintln!("  preprocessing: {p}");
+    }
+    for b in &s.branches {
+        eprintln!(
+            "  branch {:<20} {} frames in, {} dropped (ring {} frames, peak {})",
+            b.name, b.frames_in, b.frames_dropped, b.capacity_frames, b.high_water_frames
+        );
+    }
+    if s.predictions > 0 || s.windows_skipped > 0 {
+        eprintln!(
+            "  {} predictions, {} windows skipped over gaps",
+            s.predictions, s.windows_skipped
+        );
+    }
+    if let Some(l) = &s.decode_latency {
+        eprintln!(
+            "  latency received->decoded: p50 {:.0} us, p99 {:.0} us, max {:.0} us",
+            l.p50_us, l.p99_us, l.max_us
+        );
+    }
+    for k in &s.sinks {
+        let lat = k
+            .latency
+            .as_ref()
+            .map(|l| {
+                format!(
+                    ", received->emitted p50 {:.0} us p99 {:.0} us",
+                    l.p50_us, l.p99_us
+                )
+            })
+            .unwrap_or_default();
+        eprintln!(
+            "  sink {}: {} outputs, {} dropped{lat}{}",
+            k.name,
+            k.outputs,
+            k.outputs_dropped,
+            k.error
+                .as_ref()
+                .map(|e| format!(", error: {e}"))
+                .unwrap_or_default()
+        );
+    }
+}
