@@ -5,7 +5,7 @@
 //! - [`brainflow::BrainFlowSource`]: any BrainFlow board, through BrainFlow's own
 //!   `libBoardController.so` loaded at run time.
 //! - [`replay::FileSource`]: a recording played back in real time, faster, or as fast as possible.
-//! - [`synthetic::SyntheticSource`]: a generated signal, paced in real time.
+//! - [`synthetic::SyntheticSource`]: a generated signal, paced in real time, faster, or unpaced.
 //!
 //! The building blocks of the Cyton path are public so they can be tested and benchmarked
 //! alone: [`packet`] (one packet), [`framer`] (finding packets in bytes), [`decoder`] (loss,
@@ -58,6 +58,20 @@ pub trait Source: Send {
     /// The next chunk, waiting at most `timeout`. `Ok(None)`: nothing yet (or, when
     /// [`finished`](Self::finished) says so, nothing ever again). `Err`: the source cannot go on.
     fn next_chunk(&mut self, timeout: Duration) -> Result<Option<Chunk>>;
+    /// Like [`next_chunk`](Self::next_chunk), but into a caller's chunk whose buffers the source
+    /// may reuse: `Ok(true)` when `chunk` now holds the next chunk (all its fields overwritten),
+    /// `Ok(false)` when nothing came (then `chunk` is unspecified). Sources that can fill in
+    /// place (the synthetic one) allocate nothing once the buffers have grown; the default moves
+    /// `next_chunk`'s result in.
+    fn next_chunk_into(&mut self, chunk: &mut Chunk, timeout: Duration) -> Result<bool> {
+        match self.next_chunk(timeout)? {
+            Some(c) => {
+                *chunk = c;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
     /// Stop streaming and release the device; safe to call twice.
     fn stop(&mut self) -> Result<()>;
     /// Counters so far.

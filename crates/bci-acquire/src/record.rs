@@ -35,9 +35,13 @@ pub fn open_source(spec: &SourceSpec) -> Result<Box<dyn Source>> {
             let name = format!("file {}", path.display());
             Box::new(crate::replay::FileSource::new(name, rec, *speed)?)
         }
-        SourceSpec::Synthetic { channels, rate } => {
-            Box::new(crate::synthetic::SyntheticSource::new(*channels, *rate)?)
-        }
+        SourceSpec::Synthetic {
+            channels,
+            rate,
+            speed,
+        } => Box::new(crate::synthetic::SyntheticSource::with_speed(
+            *channels, *rate, *speed,
+        )?),
     })
 }
 

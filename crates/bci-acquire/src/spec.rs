@@ -1,6 +1,6 @@
 //! The `--source` strings of `bci record`:
 //! `cyton:PATH`, `cyton-daisy:PATH`, `brainflow:BOARD[?key=value&...]`, `file:PATH[?speed=N]`,
-//! `synthetic[?channels=N&rate=R]`. Serial specs accept `?speed=N` for the firmware simulator's
+//! `synthetic[?channels=N&rate=R&speed=N|max]`. Serial specs accept `?speed=N` for the firmware simulator's
 //! `--speed` (the board then sends N × 250 packets/s).
 
 use std::path::PathBuf;
@@ -23,13 +23,12 @@ pub enum SourceSpec {
         params: Box<BrainFlowParams>,
     },
     /// `speed`: `None` = as fast as possible.
-    File {
-        path: PathBuf,
-        speed: Option<f64>,
-    },
+    File { path: PathBuf, speed: Option<f64> },
+    /// `speed`: multiple of real time (default 1); `None` = unpaced, as fast as it is read.
     Synthetic {
         channels: usize,
         rate: f64,
+        speed: Option<f64>,
     },
 }
 
@@ -57,7 +56,7 @@ fn number(key: &str, v: &str) -> Result<f64> {
 }
 
 const HELP: &str = "expected cyton:PATH, cyton-daisy:PATH, brainflow:BOARD[?serial_port=...], \
-                    file:PATH[?speed=N|fast], or synthetic";
+                    file:PATH[?speed=N|fast], or synthetic[?channels=N&rate=R&speed=N|max]";
 
 impl SourceSpec {
     pub fn parse(spec: &str) -> Result<SourceSpec> {
@@ -142,7 +141,7 @@ impl SourceSpec {
                 })
             }
             "synthetic" => {
-                let (mut channels, mut rate) = (8usize, 250.0);
+                let (mut channels, mut rate, mut speed) = (8usize, 250.0, Some(1.0));
                 for (k, v) in &query {
                     match k.as_str() {
                         "channels" => {
@@ -151,10 +150,16 @@ impl SourceSpec {
                                 .map_err(|_| Error::invalid(k, v, "must be an integer"))?
                         }
                         "rate" => rate = number(k, v)?,
+                        "speed" if v == "fast" || v == "max" => speed = None,
+                        "speed" => speed = Some(number(k, v)?),
                         _ => return Err(bad_key(k)),
                     }
                 }
-                Ok(SourceSpec::Synthetic { channels, rate })
+                Ok(SourceSpec::Synthetic {
+                    channels,
+                    rate,
+                    speed,
+                })
             }
             _ => Err(Error::invalid("source", spec, HELP)),
         }

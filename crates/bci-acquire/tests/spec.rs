@@ -35,7 +35,23 @@ fn parses_every_form() {
         other => panic!("{other:?}"),
     }
     match SourceSpec::parse("synthetic?channels=4&rate=500").unwrap() {
-        SourceSpec::Synthetic { channels, rate } => assert_eq!((channels, rate), (4, 500.0)),
+        SourceSpec::Synthetic {
+            channels,
+            rate,
+            speed,
+        } => assert_eq!((channels, rate, speed), (4, 500.0, Some(1.0))),
+        other => panic!("{other:?}"),
+    }
+    match SourceSpec::parse("synthetic?channels=1024&rate=30000&speed=max").unwrap() {
+        SourceSpec::Synthetic {
+            channels,
+            rate,
+            speed,
+        } => assert_eq!((channels, rate, speed), (1024, 30000.0, None)),
+        other => panic!("{other:?}"),
+    }
+    match SourceSpec::parse("synthetic?speed=2.5").unwrap() {
+        SourceSpec::Synthetic { speed, .. } => assert_eq!(speed, Some(2.5)),
         other => panic!("{other:?}"),
     }
     assert!(matches!(
@@ -61,6 +77,7 @@ fn rejects_with_a_reason() {
         ("ganglion:/dev/x", "expected cyton:PATH"),
         ("file:", "file path is missing"),
         ("synthetic?channels=x", "integer"),
+        ("synthetic?speed=0", "positive"),
     ] {
         let e = SourceSpec::parse(bad).unwrap_err().to_string();
         assert!(e.contains(needle), "{bad}: {e}");
