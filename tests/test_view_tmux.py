@@ -66,14 +66,28 @@ def braille(text):
     return sum(1 for c in text if "\u2801" <= c <= "\u28ff")
 
 
-def test_view_demo_renders_and_quits_cleanly(view_demo):
-    tmux = Tmux()
-    # After the view exits: its status, then the terminal modes that raw mode turns off.
-    script = (f"'{view_demo}'; echo VIEW_EXIT=$?; "
+def start(tmux, view_demo, *args):
+    """Starts the demo in a 120x40 pane; after it exits, the pane shows its status and the
+    terminal modes raw mode turns off (canonical input, echo)."""
+    cmd = " ".join([f"'{view_demo}'", *args])
+    script = (f"{cmd}; echo VIEW_EXIT=$?; "
               "echo STTY $(stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo); "
               "sleep 120")
+    tmux.run("new-session", "-d", "-s", tmux.session, "-x", "120", "-y", "40", script)
+
+
+def assert_restored(tmux, screen):
+    stty = next(l for l in screen.splitlines() if l.startswith("STTY"))
+    assert sorted(stty.split()[1:]) == ["echo", "icanon"], f"terminal left in raw mode: {stty}"
+    alt = tmux.run("display-message", "-p", "-t", tmux.session, "#{alternate_on}").stdout
+    assert alt.strip() == "0", "still on the alternate screen"
+    assert braille(screen) == 0, f"the view's drawing remains on the normal screen:\n{screen}"
+
+
+def test_view_demo_renders_and_quits_cleanly(view_demo):
+    tmux = Tmux()
     try:
-        tmux.run("new-session", "-d", "-s", tmux.session, "-x", "120", "-y", "40", script)
+        start(tmux, view_demo)
         screen = tmux.wait_for(
             lambda s: re.search(r"(relaxed|focused) @\d+", s) and braille(s) > 200
             and "cue @" in s,
@@ -103,10 +117,32 @@ def test_view_demo_renders_and_quits_cleanly(view_demo):
         screen = tmux.wait_for(lambda s: "STTY" in s, "the process to exit after q")
         assert "VIEW_EXIT=0" in screen, screen
         assert "view_demo: quit after" in screen, screen
-        stty = next(l for l in screen.splitlines() if l.startswith("STTY"))
-        assert sorted(stty.split()[1:]) == ["echo", "icanon"], f"terminal left in raw mode: {stty}"
-        alt = tmux.run("display-message", "-p", "-t", tmux.session, "#{alternate_on}").stdout
-        assert alt.strip() == "0", "still on the alternate screen"
-        assert braille(screen) == 0, f"the view's drawing remains on the normal screen:\n{screen}"
+        assert_restored(tmux, screen)
+    finally:
+        tmux.kill()
+
+
+def test_terminal_restored_after_a_panic_in_the_view_loop(view_demo):
+    tmux = Tmux()
+    try:
+        start(tmux, view_demo, "--panic-after", "1.5")
+        screen = tmux.wait_for(lambda s: "STTY" in s, "the process to exit after its panic")
+        assert "VIEW_EXIT=101" in screen, screen
+        # The panic message lands on the normal screen, readable.
+        assert "deliberate panic" in screen, screen
+        assert_restored(tmux, screen)
+    finally:
+        tmux.kill()
+
+
+def test_session_end_returns_and_restores(view_demo):
+    tmux = Tmux()
+    try:
+        start(tmux, view_demo, "--seconds", "1.5")
+        screen = tmux.wait_for(lambda s: "STTY" in s, "the process to exit at the end")
+        assert "VIEW_EXIT=0" in screen, screen
+        m = re.search(r"view_demo: finished after (\d+) samples", screen)
+        assert m and int(m.group(1)) > 250, screen
+        assert_restored(tmux, screen)
     finally:
         tmux.kill()

@@ -6,7 +6,7 @@
 //! Fp2 is railed (near the Cyton ADC limit) and P4 is flat, so both flags show.
 //!
 //! ```text
-//! cargo run --release -p bci-view --example view_demo [-- --seconds N]
+//! cargo run --release -p bci-view --example view_demo [-- --seconds N] [--panic-after N]
 //! ```
 //! Keys: q quits; 1-9 and m send markers (placed by the producer at its current sample index).
 
@@ -183,12 +183,19 @@ fn producer(
 
 fn main() {
     let mut seconds: Option<f64> = None;
+    // For the tmux test: panic inside the view loop after this many seconds, to show the
+    // terminal is restored on a panic too.
+    let mut panic_after: Option<f64> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--seconds" => seconds = args.next().and_then(|v| v.parse().ok()),
+            "--panic-after" => panic_after = args.next().and_then(|v| v.parse().ok()),
             "-h" | "--help" => {
-                println!("view_demo [--seconds N]: the live view on a synthetic signal; q quits");
+                println!(
+                    "view_demo [--seconds N] [--panic-after N]: the live view on a synthetic \
+                     signal; q quits"
+                );
                 return;
             }
             other => {
@@ -230,6 +237,9 @@ fn main() {
                     Err(TryRecvError::Empty) => break,
                     Err(TryRecvError::Disconnected) => return Feed::Finished,
                 }
+            }
+            if panic_after.is_some_and(|s| started.elapsed().as_secs_f64() >= s) {
+                panic!("view_demo: deliberate panic (--panic-after)");
             }
             match seconds {
                 Some(s) if started.elapsed().as_secs_f64() >= s => Feed::Finished,

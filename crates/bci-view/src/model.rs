@@ -220,6 +220,8 @@ pub struct ViewModel {
     pub(crate) auto_scale: bool,
     pub(crate) display_seconds: f64,
     pub(crate) page: usize,
+    /// Pages at the last draw (the renderer knows the screen size; keys wrap with it).
+    pub(crate) pages_hint: std::cell::Cell<usize>,
     pub(crate) spectrum_mode: SpectrumMode,
     pub(crate) paused: bool,
     /// `next_sample` when the traces were frozen.
@@ -322,6 +324,7 @@ impl ViewModel {
             auto_scale: true,
             display_seconds,
             page: 0,
+            pages_hint: std::cell::Cell::new(1),
             spectrum_mode: SpectrumMode::Bands,
             paused: false,
             paused_at: 0,
@@ -662,7 +665,7 @@ impl ViewModel {
     ///
     /// Bindings: q / Esc / Ctrl-C quit; 1-9 send markers "1".."9"; m sends "mark"; + / Up
     /// enlarge the signal (smaller µV scale), - / Down shrink it; a toggles auto-scale; < / >
-    /// halve / double the time span; PageDown / PageUp / n / N page through channels; p
+    /// halve / double the time span; PageDown / PageUp / n / N page through channels (wrapping); p
     /// toggles band bars / PSD; space freezes the traces.
     pub fn handle_key(&mut self, key: KeyEvent) -> ViewAction {
         if key.kind == KeyEventKind::Release {
@@ -700,11 +703,13 @@ impl ViewModel {
                 ViewAction::None
             }
             KeyCode::PageDown | KeyCode::Char('n') => {
-                self.page = self.page.saturating_add(1);
+                let pages = self.pages_hint.get().max(1);
+                self.page = (self.page.min(pages - 1) + 1) % pages;
                 ViewAction::None
             }
             KeyCode::PageUp | KeyCode::Char('N') => {
-                self.page = self.page.saturating_sub(1);
+                let pages = self.pages_hint.get().max(1);
+                self.page = (self.page.min(pages - 1) + pages - 1) % pages;
                 ViewAction::None
             }
             KeyCode::Char('p') => {

@@ -52,6 +52,7 @@ pub fn render_into(buf: &mut Buffer, area: Rect, model: &ViewModel) {
     let traces = Rect::new(body.x, body.y, body.width - side_w, body.height);
     let side = Rect::new(traces.right(), body.y, side_w, body.height);
     let layout = trace_layout(model, traces);
+    model.pages_hint.set(layout.pages);
     top_bar(buf, top, model, &layout);
     draw_traces(buf, traces, model, &layout);
     side_panel(buf, side, model);

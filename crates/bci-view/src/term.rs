@@ -3,6 +3,7 @@
 
 use std::io::{self, Stdout, Write};
 use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use bci_core::{Error, Result};
@@ -22,9 +23,17 @@ fn term_err(e: io::Error) -> Error {
     Error::io("terminal (stdout)", e)
 }
 
-/// Leave the alternate screen, show the cursor and turn raw mode off. Safe to call more than
-/// once and when the terminal was never set up.
+/// Whether this process set the terminal up (raw mode, alternate screen) and has not restored
+/// it yet. Restoring twice is not harmless: leaving the alternate screen again moves the cursor
+/// back over whatever was printed in between (a panic message).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Leave the alternate screen, show the cursor and turn raw mode off, if this process set them
+/// up and has not restored them yet. Safe to call any number of times.
 pub fn restore_terminal() -> io::Result<()> {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return Ok(());
+    }
     let raw = disable_raw_mode();
     let mut out = io::stdout();
     let screen = execute!(out, LeaveAlternateScreen, Show);
@@ -34,9 +43,17 @@ pub fn restore_terminal() -> io::Result<()> {
 
 static PANIC_HOOK: Once = Once::new();
 
-/// The terminal in raw mode on the alternate screen. Dropping it restores the terminal; a
-/// panic anywhere in the process restores it too (the hook is installed once, then chains to
-/// the previous hook so the panic message prints on the normal screen).
+thread_local! {
+    // Set on the thread holding a TerminalGuard: a panic there restores the terminal before the
+    // message prints. A panic on another thread (a pipeline stage) leaves the view running; the
+    // guard's drop restores the terminal when the view ends.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The terminal in raw mode on the alternate screen. Dropping it restores the terminal (also
+/// while unwinding); a panic on the guard's thread restores it before the panic message prints
+/// (the hook is installed once and chains to the previous hook, so the message lands on the
+/// normal screen).
 pub struct TerminalGuard {
     terminal: Terminal<CrosstermBackend<Stdout>>,
 }
@@ -55,11 +72,14 @@ impl TerminalGuard {
         PANIC_HOOK.call_once(|| {
             let previous = std::panic::take_hook();
             std::panic::set_hook(Box::new(move |info| {
-                let _ = restore_terminal();
+                if GUARDED.with(|g| g.get()) {
+                    let _ = restore_terminal();
+                }
                 previous(info);
             }));
         });
         let setup = || -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
+            ACTIVE.store(true, Ordering::SeqCst);
             enable_raw_mode()?;
             execute!(io::stdout(), EnterAlternateScreen, Hide)?;
             let mut t = Terminal::new(CrosstermBackend::new(io::stdout()))?;
@@ -67,7 +87,10 @@ impl TerminalGuard {
             Ok(t)
         };
         match setup() {
-            Ok(terminal) => Ok(TerminalGuard { terminal }),
+            Ok(terminal) => {
+                GUARDED.with(|g| g.set(true));
+                Ok(TerminalGuard { terminal })
+            }
             Err(e) => {
                 let _ = restore_terminal();
                 Err(term_err(e))
@@ -83,6 +106,7 @@ impl TerminalGuard {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        GUARDED.with(|g| g.set(false));
         let _ = restore_terminal();
     }
 }
