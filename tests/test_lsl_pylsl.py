@@ -23,11 +23,14 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # liblsl reads its configuration once per process, at the first outlet or resolve: set it at
-# import (collection) time, before any test creates one.
+# import (collection) time, before any test creates one. pylsl plays an outside client on this
+# machine: discovery limited to the machine (queries to 127.0.0.1 and to liblsl's multicast
+# group with TTL 0), its responder on liblsl's default address so our multicast queries reach it.
 _CFG_DIR = tempfile.mkdtemp(prefix="bci-lsl-test-")
 _CFG = pathlib.Path(_CFG_DIR) / "lsl_api.cfg"
 _CFG.write_text(
-    "[ports]\nIPv6 = disable\n\n[multicast]\nResolveScope = machine\nListenAddress = 127.0.0.1\n\n"
+    "[ports]\nIPv6 = disable\n\n[multicast]\nResolveScope = machine\n"
+    "MachineAddresses = {127.0.0.1, 239.255.172.215}\nTTL = 0\n\n"
     "[lab]\nKnownPeers = {127.0.0.1}\n\n[log]\nlevel = -2\n"
 )
 os.environ.setdefault("LSLAPICFG", str(_CFG))

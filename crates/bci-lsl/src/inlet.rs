@@ -219,7 +219,15 @@ impl Inlet {
         // The first estimate takes a few round trips; take it now, not on the first pull.
         // SAFETY: live inlet; ec is a valid out-pointer.
         unsafe { (api.time_correction)(handle, secs, &mut ec) };
-        api.check(&format!("time correction of {name:?}"), ec)?;
+        if ec != LSL_NO_ERROR {
+            // The sender's time service did not answer (seen with a sender using liblsl's
+            // default network settings while we keep to loopback). Samples still flow; their
+            // stamps stay on the sender's clock, which on this machine is the same monotonic
+            // clock as ours, so they are used uncorrected rather than refusing the stream.
+            // SAFETY: live inlet.
+            let rc = unsafe { (api.set_postprocessing)(handle, 0) };
+            api.check(&format!("clear clock sync on {name:?}"), rc)?;
+        }
         Ok(inlet)
     }
 

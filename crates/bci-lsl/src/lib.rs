@@ -74,6 +74,13 @@
 //! - `[multicast] ResolveScope = machine`: resolve queries go to 127.0.0.1 only, never to the
 //!   LAN's multicast groups or broadcast address;
 //! - `[multicast] ListenAddress = 127.0.0.1`: an outlet answers discovery on loopback only;
+//! - `[multicast] MachineAddresses = {127.0.0.1, 239.255.172.215}` with `TTL = 0`: queries also
+//!   go to liblsl's multicast group with a time-to-live of 0, so they never leave this machine
+//!   but reach every process's responder. Unicast to 127.0.0.1 alone is not enough: when two
+//!   processes on the machine have outlets, the kernel hands each unicast query to one of their
+//!   responder sockets only (the most specific bind), so a session that publishes streams would
+//!   never find a marker sender started before it (measured: pylsl's marker outlet was invisible
+//!   to `bci run --lsl --markers-lsl` until the multicast address was added);
 //! - `[ports] IPv6 = disable`: one IPv4 path, as IPv6 link-local multicast is not routable in
 //!   sandboxes and containers;
 //! - `[lab] KnownPeers = {127.0.0.1}`: resolvers also query this machine by unicast, which keeps
@@ -135,6 +142,8 @@ IPv6 = disable
 [multicast]
 ResolveScope = machine
 ListenAddress = 127.0.0.1
+MachineAddresses = {127.0.0.1, 239.255.172.215}
+TTL = 0
 
 [lab]
 KnownPeers = {127.0.0.1}

@@ -18,6 +18,7 @@
 //!   per-window results (one prediction every `step`).
 
 pub mod decode;
+pub mod lsl;
 pub mod markers;
 pub mod ring;
 pub mod session;
@@ -25,6 +26,7 @@ pub mod sink;
 pub mod stage;
 
 pub use decode::{Prediction, WindowDecoder};
+pub use lsl::{LslMarkers, LslSink};
 pub use markers::{MarkerIn, MarkerInput, UdpMarkers};
 pub use ring::{Block, ValueRing};
 pub use session::{

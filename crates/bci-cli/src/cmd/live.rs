@@ -10,7 +10,11 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use bci_acquire::Source;
 use bci_acquire::record::stop_on_signals;
-use bci_pipeline::{JsonLines, Session, SessionConfig, SessionSummary, UdpJson, UdpMarkers};
+use bci_pipeline::lsl::channels_named;
+use bci_pipeline::{
+    JsonLines, LslMarkers, LslSink, Session, SessionConfig, SessionSummary, Tap, UdpJson,
+    UdpMarkers,
+};
 
 /// Options every live command takes.
 #[derive(clap::Args, Debug, Clone)]
@@ -40,6 +44,18 @@ pub struct LiveArgs {
     /// Print nothing per output on stdout (the summary still goes to stderr).
     #[arg(long)]
     pub quiet: bool,
+    /// Publish LSL streams: EEG (raw), predictions, attention index, markers.
+    #[arg(long)]
+    pub lsl: bool,
+    /// Publish the preprocessed (analysed) channels on the LSL EEG stream instead of the raw ones.
+    #[arg(long)]
+    pub lsl_filtered: bool,
+    /// Prefix of the LSL stream names.
+    #[arg(long, value_name = "NAME", default_value = "bci")]
+    pub lsl_name: String,
+    /// Take markers from the LSL stream of this name (looked for until it appears).
+    #[arg(long, value_name = "STREAM")]
+    pub markers_lsl: Option<String>,
     /// Seconds of data each analysis ring holds before it drops.
     #[arg(long, value_name = "S", default_value_t = 2.0)]
     pub ring_seconds: f64,
@@ -86,25 +102,61 @@ pub fn run_session(
     source: Box<dyn Source>,
 ) -> anyhow::Result<SessionSummary> {
     let rate = source.info().sample_rate;
-    let mut session = Session::new(config);
+    let mut session_sinks: Vec<Box<dyn bci_pipeline::Sink>> = Vec::new();
+    let mut session_markers: Vec<Box<dyn bci_pipeline::MarkerInput>> = Vec::new();
     if !args.quiet {
         let mut out = JsonLines::stdout(rate);
         out.attention = args.attention;
-        session.add_sink(Box::new(out));
+        session_sinks.push(Box::new(out));
     }
     if let Some(path) = &args.predictions {
-        session.add_sink(Box::new(
-            JsonLines::file(path, rate)
-                .with_context(|| format!("--predictions {}", path.display()))?,
-        ));
+        session_sinks
+            .push(Box::new(JsonLines::file(path, rate).with_context(
+                || format!("--predictions {}", path.display()),
+            )?));
     }
     if let Some(spec) = &args.udp {
-        session.add_sink(Box::new(UdpJson::new(local_addr(spec)?, rate)?));
+        session_sinks.push(Box::new(UdpJson::new(local_addr(spec)?, rate)?));
+    }
+    if args.lsl || args.lsl_filtered || args.markers_lsl.is_some() {
+        let lsl = bci_lsl::Lsl::load()?;
+        if args.lsl || args.lsl_filtered {
+            let info = source.info();
+            let (tap, channels) = if args.lsl_filtered {
+                let names: Vec<String> = match (&config.model, &config.channels) {
+                    (Some(m), _) => m.channels.clone(),
+                    (None, Some(c)) => c.clone(),
+                    (None, None) => info.channels.iter().map(|c| c.label.clone()).collect(),
+                };
+                (Tap::Filtered, channels_named(&info, &names))
+            } else {
+                (Tap::Raw, info.channels.clone())
+            };
+            let classes = config.model.as_ref().map(|m| m.classes.clone());
+            session_sinks.push(Box::new(LslSink::new(
+                &lsl,
+                &args.lsl_name,
+                &info,
+                &channels,
+                tap,
+                classes.as_deref(),
+            )?));
+        }
+        if let Some(stream) = &args.markers_lsl {
+            session_markers.push(Box::new(LslMarkers::new(&lsl, stream)));
+        }
     }
     if let Some(spec) = &args.markers_udp {
         let m = UdpMarkers::bind(local_addr(spec)?)?;
         eprintln!("listening for markers on udp {}", m.local_addr());
-        session.add_marker_input(Box::new(m));
+        session_markers.push(Box::new(m));
+    }
+    let mut session = Session::new(config);
+    for s in session_sinks {
+        session.add_sink(s);
+    }
+    for m in session_markers {
+        session.add_marker_input(m);
     }
     // Ctrl-C ends the session cleanly: the recording is closed, the summary printed.
     let signalled = stop_on_signals();
