@@ -2,6 +2,10 @@
 //! 250 Hz) over 64 interleaved channels x 1,000,000 samples in f32 and f64 (the streaming
 //! kernel, AVX2+FMA when the CPU has it), and zero-phase `sosfiltfilt` on channels x samples.
 //!
+//! Two reference points in the same run say what bounds the causal figures: the same kernel
+//! over 256 frames that stay in L1 (compute only), and the cheapest possible in-place pass over
+//! the 1,000,000-frame buffers (each value multiplied by a constant: memory bandwidth only).
+//!
 //! `cargo bench -p bci-benches --bench filter -- --noplot`
 //! Throughput is reported in elements = samples x channels.
 
@@ -42,6 +46,30 @@ fn bench(c: &mut Criterion) {
     let mut f32_filter = SosFilter::<f32>::new(&sos, CHANNELS).expect("filter");
     g.bench_function("f32", |b| {
         b.iter(|| f32_filter.process(&mut work32).expect("process"))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("memory_bound_64ch_1e6");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements((CHANNELS * SAMPLES) as u64));
+    g.bench_function("scale_in_place_f64", |b| {
+        b.iter(|| work.iter_mut().for_each(|v| *v *= 0.999_999))
+    });
+    g.bench_function("scale_in_place_f32", |b| {
+        b.iter(|| work32.iter_mut().for_each(|v| *v *= 0.999_999))
+    });
+    g.finish();
+
+    const IN_CACHE: usize = 256;
+    let mut g = c.benchmark_group("filter_causal_64ch_in_cache");
+    g.throughput(Throughput::Elements((CHANNELS * IN_CACHE) as u64));
+    let mut small = frames[..CHANNELS * IN_CACHE].to_vec();
+    g.bench_function("f64", |b| {
+        b.iter(|| f64_filter.process(&mut small).expect("process"))
+    });
+    let mut small32 = frames32[..CHANNELS * IN_CACHE].to_vec();
+    g.bench_function("f32", |b| {
+        b.iter(|| f32_filter.process(&mut small32).expect("process"))
     });
     g.finish();
 

@@ -36,13 +36,29 @@ pub enum Kernel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chosen {
     Portable,
-    /// AVX2 + FMA; `sym` when every section, normalised to `b0 = 1` with the gains moved to the
-    /// input, has `b2 = 1` (all Butterworth/Chebyshev/Bessel band sections and notches do): then
-    /// `y = x + z0` is an add and `z1 = x - a2 y` one fused op.
+    /// AVX2 + FMA in one of the realisations of [`Form`].
     #[cfg(target_arch = "x86_64")]
     Avx2Fma {
-        sym: bool,
+        form: Form,
     },
+}
+
+/// How the sections are realised for the SIMD kernel (implementation detail of [`Sample`]).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// scipy's sections as they are.
+    General,
+    /// Every section normalised to `b0 = 1` with the gains moved to the input has `b2 = 1`
+    /// (Butterworth/Chebyshev/Bessel band sections, notches): `y = x + z0` is an add and
+    /// `z1 = x - a2 y` one fused operation.
+    Sym,
+    /// Every numerator is `b0 (1 + z^-1)^2`, `b0 (1 - z^-1)^2` or `b0 (1 - z^-2)`, with as many
+    /// zeros at z = 1 as at z = -1 overall (Butterworth, Chebyshev I and Bessel band-passes):
+    /// the zeros are regrouped so that every section's numerator is `1 - z^-2` (the same
+    /// transfer function, only rounding differs) and each section costs one add and two fused
+    /// operations.
+    Band,
 }
 
 fn choose(kernel: Kernel) -> Chosen {
@@ -52,12 +68,37 @@ fn choose(kernel: Kernel) -> Chosen {
             #[cfg(target_arch = "x86_64")]
             {
                 if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                    return Chosen::Avx2Fma { sym: false };
+                    return Chosen::Avx2Fma {
+                        form: Form::General,
+                    };
                 }
             }
             Chosen::Portable
         }
     }
+}
+
+/// Whether every section's zeros sit at z = +1 and z = -1, as many at each overall (checked
+/// exactly on the coefficients; `b0 != 0`).
+fn band_zeros(rows: &[[f64; 6]]) -> bool {
+    let (mut at_plus, mut at_minus) = (0usize, 0usize);
+    for r in rows {
+        let (b0, b1, b2) = (r[0], r[1], r[2]);
+        if b0 == 0.0 || !b0.is_finite() {
+            return false;
+        }
+        if b2 == b0 && b1 == 2.0 * b0 {
+            at_minus += 2;
+        } else if b2 == b0 && b1 == -2.0 * b0 {
+            at_plus += 2;
+        } else if b2 == -b0 && b1 == 0.0 {
+            at_plus += 1;
+            at_minus += 1;
+        } else {
+            return false;
+        }
+    }
+    at_plus == at_minus
 }
 
 /// Sample types the streaming filter runs on: `f64` (offline, reference-exact) and `f32`
@@ -113,17 +154,27 @@ impl<T: Sample> SosFilter<T> {
         let mut gain = 1.0;
         #[cfg(target_arch = "x86_64")]
         if chosen != Chosen::Portable
-            && rows.iter().all(|r| r[0] != 0.0 && r[2] == r[0])
+            && rows.iter().all(|r| r[0] != 0.0 && r[2].abs() == r[0].abs())
             && rows.iter().map(|r| r[0].abs()).product::<f64>() > 1e-30
         {
             // Move each section's b0 to one input gain: scipy's own layout for band filters,
             // where only the first section carries the gain.
-            realised = rows
-                .iter()
-                .map(|r| [1.0, r[1] / r[0], 1.0, 1.0, r[4], r[5]])
-                .collect();
             gain = rows.iter().map(|r| r[0]).product();
-            chosen = Chosen::Avx2Fma { sym: true };
+            if band_zeros(rows) {
+                realised = rows
+                    .iter()
+                    .map(|r| [1.0, 0.0, -1.0, 1.0, r[4], r[5]])
+                    .collect();
+                chosen = Chosen::Avx2Fma { form: Form::Band };
+            } else if rows.iter().all(|r| r[2] == r[0]) {
+                realised = rows
+                    .iter()
+                    .map(|r| [1.0, r[1] / r[0], 1.0, 1.0, r[4], r[5]])
+                    .collect();
+                chosen = Chosen::Avx2Fma { form: Form::Sym };
+            } else {
+                gain = 1.0;
+            }
         }
         let coef = realised
             .iter()
@@ -274,7 +325,7 @@ impl Sample for f64 {
             Chosen::Portable => run_portable(coef, state, data, nch),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: Avx2Fma is only chosen after detecting avx2 and fma at run time.
-            Chosen::Avx2Fma { sym } => unsafe { avx::run_f64(coef, gain, sym, state, data, nch) },
+            Chosen::Avx2Fma { form } => unsafe { avx::run_f64(coef, gain, form, state, data, nch) },
         }
     }
 }
@@ -298,251 +349,119 @@ impl Sample for f32 {
             Chosen::Portable => run_portable(coef, state, data, nch),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: Avx2Fma is only chosen after detecting avx2 and fma at run time.
-            Chosen::Avx2Fma { sym } => unsafe { avx::run_f32(coef, gain, sym, state, data, nch) },
+            Chosen::Avx2Fma { form } => unsafe { avx::run_f32(coef, gain, form, state, data, nch) },
         }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
-mod avx {
-    //! AVX2 + FMA kernels. Channels are split into groups of one vector; for each block of
-    //! frames and each group of up to `K` sections, a channel group's section states stay in
-    //! registers while the frames stream through. The operation sequence per channel, the same
-    //! in the vector lanes and in the scalar tail, is
-    //! - general: `y = fma(b0, x, z0); z0 = fma(-a1, y, fma(b1, x, z1)); z1 = fma(-a2, y, b2 * x)`
-    //! - `sym` (b0 = b2 = 1 after moving the gains to the input, `x *= gain` before the first
-    //!   section): `y = x + z0; z0 = fma(-a1, y, fma(b1, x, z1)); z1 = fma(-a2, y, x)`.
+#[path = "kernel_avx.rs"]
+mod avx;
 
-    use super::BLOCK_FRAMES;
-    use std::arch::x86_64::*;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::design::{Band, bessel, butter, cheby1};
+    use proptest::prelude::*;
 
-    /// Sections per register-resident group.
-    const K_MAX: usize = 2;
-    /// Channel vectors per inner loop.
-    const GROUP: usize = 2;
-
-    macro_rules! kernel {
-        ($name:ident, $group:ident, $tail:ident, $t:ty, $v:ty, $lanes:expr,
-         $load:ident, $store:ident, $set1:ident, $fmadd:ident, $mul:ident, $add:ident) => {
-            /// # Safety
-            /// The CPU must support AVX2 and FMA; `state.len() == coef.len() * 2 * nch`,
-            /// `data.len()` a multiple of `nch`.
-            #[target_feature(enable = "avx2,fma")]
-            pub(super) unsafe fn $name(
-                coef: &[[$t; 5]],
-                gain: $t,
-                sym: bool,
-                state: &mut [$t],
-                data: &mut [$t],
-                nch: usize,
-            ) {
-                let n_frames = data.len() / nch;
-                let n_vec = nch / $lanes;
-                let mut f0 = 0;
-                while f0 < n_frames {
-                    let f1 = (f0 + BLOCK_FRAMES).min(n_frames);
-                    let mut s0 = 0;
-                    while s0 < coef.len() {
-                        let k = (coef.len() - s0).min(K_MAX);
-                        let g = if s0 == 0 && sym { Some(gain) } else { None };
-                        let mut v = 0;
-                        while v < n_vec {
-                            let ch0 = v * $lanes;
-                            let pair = v + GROUP <= n_vec;
-                            // SAFETY: caller guarantees the features and the slice shapes.
-                            unsafe {
-                                macro_rules! call {
-                                    ($k:literal, $sym:literal) => {
-                                        if pair {
-                                            $group::<$k, $sym, GROUP>(
-                                                coef, g, state, data, nch, s0, ch0, f0, f1,
-                                            )
-                                        } else {
-                                            $group::<$k, $sym, 1>(
-                                                coef, g, state, data, nch, s0, ch0, f0, f1,
-                                            )
-                                        }
-                                    };
-                                }
-                                match (k, sym) {
-                                    (4, true) => call!(4, true),
-                                    (3, true) => call!(3, true),
-                                    (2, true) => call!(2, true),
-                                    (_, true) => call!(1, true),
-                                    (4, false) => call!(4, false),
-                                    (3, false) => call!(3, false),
-                                    (2, false) => call!(2, false),
-                                    (_, false) => call!(1, false),
-                                }
-                            }
-                            v += if pair { GROUP } else { 1 };
-                        }
-                        for ch in n_vec * $lanes..nch {
-                            // SAFETY: as above.
-                            unsafe {
-                                $tail(coef, g, sym, state, data, nch, s0, s0 + k, ch, f0, f1)
-                            };
-                        }
-                        s0 += k;
-                    }
-                    f0 = f1;
-                }
-            }
-
-            #[target_feature(enable = "avx2,fma")]
-            #[allow(clippy::too_many_arguments)]
-            unsafe fn $group<const K: usize, const SYM: bool, const G: usize>(
-                coef: &[[$t; 5]],
-                gain: Option<$t>,
-                state: &mut [$t],
-                data: &mut [$t],
-                nch: usize,
-                s0: usize,
-                ch0: usize,
-                f0: usize,
-                f1: usize,
-            ) {
-                let mut b0 = [$set1(0.0); K];
-                let mut b1 = [$set1(0.0); K];
-                let mut b2 = [$set1(0.0); K];
-                let mut na1 = [$set1(0.0); K];
-                let mut na2 = [$set1(0.0); K];
-                let mut z0 = [[$set1(0.0); G]; K];
-                let mut z1 = [[$set1(0.0); G]; K];
-                let sp = state.as_mut_ptr();
-                for j in 0..K {
-                    let c = coef[s0 + j];
-                    b0[j] = $set1(c[0]);
-                    b1[j] = $set1(c[1]);
-                    b2[j] = $set1(c[2]);
-                    na1[j] = $set1(c[3]);
-                    na2[j] = $set1(c[4]);
-                    for g in 0..G {
-                        let ch = ch0 + g * $lanes;
-                        // SAFETY: (2*(s0+j)+1)*nch + ch + lanes <= state.len() by the layout.
-                        unsafe {
-                            z0[j][g] = $load(sp.add(2 * (s0 + j) * nch + ch));
-                            z1[j][g] = $load(sp.add((2 * (s0 + j) + 1) * nch + ch));
-                        }
-                    }
-                }
-                let gv = $set1(gain.unwrap_or(1.0));
-                let scale = gain.is_some();
-                let dp = data.as_mut_ptr();
-                for f in f0..f1 {
-                    // SAFETY: f < n_frames and ch0 + G * lanes <= nch.
-                    unsafe {
-                        let p = dp.add(f * nch + ch0);
-                        let mut x: [$v; G] = [$set1(0.0); G];
-                        for g in 0..G {
-                            x[g] = $load(p.add(g * $lanes));
-                            if scale {
-                                x[g] = $mul(x[g], gv);
-                            }
-                        }
-                        for j in 0..K {
-                            for g in 0..G {
-                                if SYM {
-                                    let y = $add(x[g], z0[j][g]);
-                                    z0[j][g] = $fmadd(na1[j], y, $fmadd(b1[j], x[g], z1[j][g]));
-                                    z1[j][g] = $fmadd(na2[j], y, x[g]);
-                                    x[g] = y;
-                                } else {
-                                    let y = $fmadd(b0[j], x[g], z0[j][g]);
-                                    z0[j][g] = $fmadd(na1[j], y, $fmadd(b1[j], x[g], z1[j][g]));
-                                    z1[j][g] = $fmadd(na2[j], y, $mul(b2[j], x[g]));
-                                    x[g] = y;
-                                }
-                            }
-                        }
-                        for g in 0..G {
-                            $store(p.add(g * $lanes), x[g]);
-                        }
-                    }
-                }
-                for j in 0..K {
-                    for g in 0..G {
-                        let ch = ch0 + g * $lanes;
-                        // SAFETY: as for the loads.
-                        unsafe {
-                            $store(sp.add(2 * (s0 + j) * nch + ch), z0[j][g]);
-                            $store(sp.add((2 * (s0 + j) + 1) * nch + ch), z1[j][g]);
-                        }
-                    }
-                }
-            }
-
-            #[target_feature(enable = "avx2,fma")]
-            #[allow(clippy::too_many_arguments)]
-            unsafe fn $tail(
-                coef: &[[$t; 5]],
-                gain: Option<$t>,
-                sym: bool,
-                state: &mut [$t],
-                data: &mut [$t],
-                nch: usize,
-                s0: usize,
-                s1: usize,
-                ch: usize,
-                f0: usize,
-                f1: usize,
-            ) {
-                if let Some(g) = gain {
-                    for f in f0..f1 {
-                        data[f * nch + ch] *= g;
-                    }
-                }
-                for s in s0..s1 {
-                    let c = coef[s];
-                    let mut z0 = state[2 * s * nch + ch];
-                    let mut z1 = state[(2 * s + 1) * nch + ch];
-                    for f in f0..f1 {
-                        let x = data[f * nch + ch];
-                        let y;
-                        if sym {
-                            y = x + z0;
-                            z0 = c[3].mul_add(y, c[1].mul_add(x, z1));
-                            z1 = c[4].mul_add(y, x);
-                        } else {
-                            y = c[0].mul_add(x, z0);
-                            z0 = c[3].mul_add(y, c[1].mul_add(x, z1));
-                            z1 = c[4].mul_add(y, c[2] * x);
-                        }
-                        data[f * nch + ch] = y;
-                    }
-                    state[2 * s * nch + ch] = z0;
-                    state[(2 * s + 1) * nch + ch] = z1;
-                }
-            }
-        };
+    fn noise(n: usize, seed: u64) -> Vec<f64> {
+        let mut s = seed
+            .wrapping_mul(2862933555777941757)
+            .wrapping_add(3037000493);
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 200.0
+            })
+            .collect()
     }
 
-    kernel!(
-        run_f64,
-        group_f64,
-        tail_f64,
-        f64,
-        __m256d,
-        4,
-        _mm256_loadu_pd,
-        _mm256_storeu_pd,
-        _mm256_set1_pd,
-        _mm256_fmadd_pd,
-        _mm256_mul_pd,
-        _mm256_add_pd
-    );
-    kernel!(
-        run_f32,
-        group_f32,
-        tail_f32,
-        f32,
-        __m256,
-        8,
-        _mm256_loadu_ps,
-        _mm256_storeu_ps,
-        _mm256_set1_ps,
-        _mm256_fmadd_ps,
-        _mm256_mul_ps,
-        _mm256_add_ps
-    );
+    #[test]
+    fn band_zeros_are_recognised_exactly() {
+        for order in 1..=10 {
+            let bp = butter(order, Band::Bandpass(8.0, 30.0), 250.0).unwrap();
+            assert!(band_zeros(bp.sections()), "butter band-pass order {order}");
+        }
+        let c = cheby1(4, 1.0, Band::Bandpass(1.0, 40.0), 250.0).unwrap();
+        assert!(band_zeros(c.sections()));
+        // Low-pass and high-pass have all their zeros on one side: not the band form.
+        let lp = butter(4, Band::Lowpass(30.0), 250.0).unwrap();
+        let hp = butter(4, Band::Highpass(1.0), 250.0).unwrap();
+        assert!(!band_zeros(lp.sections()) && !band_zeros(hp.sections()));
+        let bessel_lp = bessel(5, Band::Lowpass(30.0), 250.0).unwrap();
+        assert!(!band_zeros(bessel_lp.sections()));
+    }
+
+    #[test]
+    fn band_form_equals_portable_kernel_to_rounding() {
+        let nch = 11;
+        let x = noise(nch * 3000, 7);
+        for (lo, hi, fs, order) in [
+            (8.0, 30.0, 250.0, 4),
+            (0.5, 45.0, 250.0, 2),
+            (1.0, 3.0, 1000.0, 6),
+            (100.0, 7000.0, 16000.0, 3),
+        ] {
+            let sos = butter(order, Band::Bandpass(lo, hi), fs).unwrap();
+            let mut auto = SosFilter::<f64>::new(&sos, nch).unwrap();
+            #[cfg(target_arch = "x86_64")]
+            if auto.is_simd() {
+                assert_eq!(auto.kernel, Chosen::Avx2Fma { form: Form::Band });
+            }
+            let mut portable = SosFilter::<f64>::with_kernel(&sos, nch, Kernel::Portable).unwrap();
+            let (mut a, mut p) = (x.clone(), x.clone());
+            auto.set_steady_state(&x[..nch]).unwrap();
+            portable.set_steady_state(&x[..nch]).unwrap();
+            auto.process(&mut a).unwrap();
+            portable.process(&mut p).unwrap();
+            let rms = (p.iter().map(|v| v * v).sum::<f64>() / p.len() as f64).sqrt();
+            let err = a
+                .iter()
+                .zip(&p)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            assert!(
+                err <= 1e-11 * rms,
+                "{lo}-{hi} Hz order {order}: {err:e} (rms {rms})"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// The band form (a pure band-pass, no notch) is chunk invariant, in both precisions.
+        #[test]
+        fn band_form_any_chunking_is_bit_identical(
+            nch in 1usize..=21,
+            n_frames in 1usize..600,
+            cuts in prop::collection::vec(0usize..300, 0..10),
+            seed in any::<u64>(),
+            order in 1usize..=5,
+        ) {
+            let sos = butter(order, Band::Bandpass(8.0, 30.0), 250.0).unwrap();
+            let x = noise(nch * n_frames, seed);
+            let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+            fn run<T: Sample>(sos: &Sos, nch: usize, x: &[T], cuts: &[usize]) -> Vec<T> {
+                let mut f = SosFilter::<T>::new(sos, nch).unwrap();
+                f.set_steady_state(&x[..nch]).unwrap();
+                let mut out = x.to_vec();
+                let n_frames = x.len() / nch;
+                let mut start = 0;
+                for &c in cuts {
+                    let end = (start + c).min(n_frames);
+                    f.process(&mut out[start * nch..end * nch]).unwrap();
+                    start = end;
+                }
+                f.process(&mut out[start * nch..]).unwrap();
+                out
+            }
+            let (w, c) = (run(&sos, nch, &x, &[]), run(&sos, nch, &x, &cuts));
+            prop_assert!(w.iter().zip(&c).all(|(a, b)| a.to_bits() == b.to_bits()));
+            let (w, c) = (run(&sos, nch, &x32, &[]), run(&sos, nch, &x32, &cuts));
+            prop_assert!(w.iter().zip(&c).all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
+    }
 }
