@@ -9,8 +9,8 @@
 //!
 //! Chunking: a paced source hands out a chunk as soon as `max(1, rate / 1000)` frames are due, so
 //! a 250 Hz stream arrives one frame at a time (as a Cyton delivers it) and a 30 kHz stream in
-//! ~1 ms chunks (as a USB acquisition board would). An unpaced source hands out 10 ms of stream
-//! per call.
+//! ~1 ms chunks (as a USB acquisition board would); a reader that fell behind catches up in
+//! chunks of at most 10 ms of stream. An unpaced source hands out 10 ms of stream per call.
 
 use std::time::{Duration, Instant};
 
@@ -146,8 +146,9 @@ impl SyntheticSource {
         loop {
             let due = (t0.elapsed().as_secs_f64() * rate) as u64;
             if due >= self.next_sample + self.paced_frames {
-                // Never more than a second of stream in one chunk (after a stall).
-                let n = (due - self.next_sample).min(self.sample_rate.ceil() as u64);
+                // After a stall, catch up in chunks of at most 10 ms of stream (or the paced
+                // size): a 30 kHz × 1,024-channel second in one chunk would be 245 MB.
+                let n = (due - self.next_sample).min(self.paced_frames.max(self.unpaced_frames));
                 return Some(n.max(1) as usize);
             }
             let now = Instant::now();
