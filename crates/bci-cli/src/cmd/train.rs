@@ -32,6 +32,9 @@ pub struct Args {
     /// CCA: harmonics in the sine/cosine references.
     #[arg(long, default_value_t = 3)]
     pub harmonics: usize,
+    /// Channels to train on, comma-separated (default: the recording's EEG channels).
+    #[arg(long, value_delimiter = ',')]
+    channels: Option<Vec<String>>,
     /// Where to write the model (JSON).
     #[arg(long)]
     pub out: PathBuf,
@@ -57,6 +60,43 @@ pub fn parse_events(text: &str) -> anyhow::Result<Vec<EventClass>> {
     Ok(out)
 }
 
+/// Keeps the named channels (in that order), or by default the EEG channels: a decoder fed
+/// accelerometer or trigger lines would learn from movement or codes, not from the brain.
+fn pick_channels(rec: &mut bci_core::Recording, names: Option<&[String]>) -> anyhow::Result<()> {
+    let idx: Vec<usize> =
+        match names {
+            Some(names) => {
+                names
+                    .iter()
+                    .map(|n| {
+                        rec.channels.iter().position(|c| &c.label == n).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--channels: {n:?} is not a channel of the recording (it has {})",
+                        rec.channels.iter().map(|c| c.label.as_str()).collect::<Vec<_>>().join(", ")
+                    )
+                })
+                    })
+                    .collect::<anyhow::Result<_>>()?
+            }
+            None => {
+                let eeg: Vec<usize> = (0..rec.channels.len())
+                    .filter(|&i| rec.channels[i].kind == bci_core::ChannelKind::Eeg)
+                    .collect();
+                if eeg.is_empty() {
+                    (0..rec.channels.len()).collect()
+                } else {
+                    eeg
+                }
+            }
+        };
+    if idx.len() == rec.channels.len() && idx.iter().enumerate().all(|(k, &i)| k == i) {
+        return Ok(());
+    }
+    rec.data = rec.data.select(ndarray::Axis(0), &idx);
+    rec.channels = idx.iter().map(|&i| rec.channels[i].clone()).collect();
+    Ok(())
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
     let pipeline: PipelineKind = args.pipeline.parse()?;
     let events = parse_events(&args.events)?;
@@ -71,6 +111,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut recs = Vec::new();
     for path in &args.data {
         recs.push(bci_formats::read(path).with_context(|| format!("reading {}", path.display()))?);
+    }
+    for rec in recs.iter_mut() {
+        pick_channels(rec, args.channels.as_deref())?;
     }
     let refs: Vec<&_> = recs.iter().collect();
     let spec = TrainSpec {
