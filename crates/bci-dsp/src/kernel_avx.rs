@@ -284,3 +284,121 @@ kernel!(
     _mm256_mul_ps,
     _mm256_add_ps
 );
+
+/// Interleave samples `i0..i1` of `nch` channels-first rows of `len` samples (row `c` at
+/// `src[c * len..]`) into frames: frame `k` of `block` holds sample `i0 + k`, or `i1 - 1 - k`
+/// when `backward`. Tiles of 4 channels x 4 samples are transposed in registers. Pure data
+/// movement: the numbers are the same as with the scalar loops.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn gather_f64(
+    src: &[f64],
+    len: usize,
+    nch: usize,
+    i0: usize,
+    i1: usize,
+    backward: bool,
+    block: &mut [f64],
+) {
+    let m = i1.saturating_sub(i0);
+    if src.len() < nch * len || i1 > len || block.len() < m * nch {
+        return;
+    }
+    let frame = |j: usize| if backward { m - 1 - j } else { j };
+    let (c4, t4) = (nch / 4 * 4, m / 4 * 4);
+    let sp = src.as_ptr();
+    let bp = block.as_mut_ptr();
+    for c in (0..c4).step_by(4) {
+        // SAFETY: rows c..c+4 exist and every index below stays within i0..i1 of its row;
+        // frames stay below m and channels below nch.
+        unsafe {
+            let r: [*const f64; 4] = std::array::from_fn(|q| sp.add((c + q) * len + i0));
+            let pair = |lo: *const f64, hi: *const f64| {
+                _mm256_insertf128_pd(
+                    _mm256_castpd128_pd256(_mm_loadu_pd(lo)),
+                    _mm_loadu_pd(hi),
+                    1,
+                )
+            };
+            for t in (0..t4).step_by(4) {
+                let a = pair(r[0].add(t), r[2].add(t));
+                let b = pair(r[1].add(t), r[3].add(t));
+                let e = pair(r[0].add(t + 2), r[2].add(t + 2));
+                let d = pair(r[1].add(t + 2), r[3].add(t + 2));
+                _mm256_storeu_pd(bp.add(frame(t) * nch + c), _mm256_unpacklo_pd(a, b));
+                _mm256_storeu_pd(bp.add(frame(t + 1) * nch + c), _mm256_unpackhi_pd(a, b));
+                _mm256_storeu_pd(bp.add(frame(t + 2) * nch + c), _mm256_unpacklo_pd(e, d));
+                _mm256_storeu_pd(bp.add(frame(t + 3) * nch + c), _mm256_unpackhi_pd(e, d));
+            }
+            for t in t4..m {
+                for (q, row) in r.iter().enumerate() {
+                    *bp.add(frame(t) * nch + c + q) = *row.add(t);
+                }
+            }
+        }
+    }
+    for c in c4..nch {
+        for t in 0..m {
+            block[frame(t) * nch + c] = src[c * len + i0 + t];
+        }
+    }
+}
+
+/// The inverse of [`gather_f64`]: frames of `block` back into samples `i0..i1` of the rows of
+/// `dst`.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn scatter_f64(
+    block: &[f64],
+    dst: &mut [f64],
+    len: usize,
+    nch: usize,
+    i0: usize,
+    i1: usize,
+    backward: bool,
+) {
+    let m = i1.saturating_sub(i0);
+    if dst.len() < nch * len || i1 > len || block.len() < m * nch {
+        return;
+    }
+    let frame = |j: usize| if backward { m - 1 - j } else { j };
+    let (c4, t4) = (nch / 4 * 4, m / 4 * 4);
+    let dp = dst.as_mut_ptr();
+    let bp = block.as_ptr();
+    for c in (0..c4).step_by(4) {
+        // SAFETY: as in gather_f64, with the roles of the buffers swapped.
+        unsafe {
+            let r: [*mut f64; 4] = std::array::from_fn(|q| dp.add((c + q) * len + i0));
+            let put = |lo: *mut f64, hi: *mut f64, v: __m256d| {
+                _mm_storeu_pd(lo, _mm256_castpd256_pd128(v));
+                _mm_storeu_pd(hi, _mm256_extractf128_pd(v, 1));
+            };
+            for t in (0..t4).step_by(4) {
+                let y0 = _mm256_loadu_pd(bp.add(frame(t) * nch + c));
+                let y1 = _mm256_loadu_pd(bp.add(frame(t + 1) * nch + c));
+                let y2 = _mm256_loadu_pd(bp.add(frame(t + 2) * nch + c));
+                let y3 = _mm256_loadu_pd(bp.add(frame(t + 3) * nch + c));
+                put(r[0].add(t), r[2].add(t), _mm256_unpacklo_pd(y0, y1));
+                put(r[1].add(t), r[3].add(t), _mm256_unpackhi_pd(y0, y1));
+                put(r[0].add(t + 2), r[2].add(t + 2), _mm256_unpacklo_pd(y2, y3));
+                put(r[1].add(t + 2), r[3].add(t + 2), _mm256_unpackhi_pd(y2, y3));
+            }
+            for t in t4..m {
+                for (q, row) in r.iter().enumerate() {
+                    *row.add(t) = *bp.add(frame(t) * nch + c + q);
+                }
+            }
+        }
+    }
+    for c in c4..nch {
+        for t in 0..m {
+            dst[c * len + i0 + t] = block[frame(t) * nch + c];
+        }
+    }
+}

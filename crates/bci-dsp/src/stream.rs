@@ -356,7 +356,7 @@ impl Sample for f32 {
 
 #[cfg(target_arch = "x86_64")]
 #[path = "kernel_avx.rs"]
-mod avx;
+pub(crate) mod avx;
 
 #[cfg(test)]
 mod tests {
