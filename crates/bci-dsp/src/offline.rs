@@ -29,6 +29,7 @@ fn check_input(x: &ArrayView2<f64>) -> Result<()> {
     }
     // `v - v` is NaN exactly for non-finite `v`; summing it over chunks vectorises, unlike a
     // search that stops early, and the search below only runs when something is wrong.
+    #[allow(clippy::eq_op)]
     let all_finite = match x.as_slice() {
         Some(s) => s
             .chunks(4096)
