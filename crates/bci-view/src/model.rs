@@ -8,7 +8,9 @@
 use std::collections::VecDeque;
 
 use bci_core::{Error, Result};
-use bci_dsp::{AttentionIndex, Detrend, Scaling, Welch, WelchPlan};
+use bci_dsp::{
+    AttentionIndex, Band, Detrend, Scaling, SosFilter, Welch, WelchPlan, butter, iirnotch,
+};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// Spectra are estimated for the first this-many channels only (bounded work and memory at
@@ -54,8 +56,14 @@ pub struct ViewConfig {
     /// A channel is flat when its standard deviation over one second is below this (µV;
     /// default 0.5).
     pub flat_std_uv: f64,
-    /// Seconds of raw signal per spectrum (default 2 s; Welch segments of 1 s).
+    /// Seconds of signal per spectrum (default 2 s; Welch segments of 1 s).
     pub spectrum_seconds: f64,
+    /// High-pass for display (traces and spectra; the flags always see the raw values), Hz:
+    /// a causal 2nd-order Butterworth, default 1 Hz, so DC offsets and drift of raw EEG do not
+    /// push traces off their band. `None` shows the values as received. The f key toggles it.
+    pub display_highpass_hz: Option<f64>,
+    /// Mains notch for display (Q = 30), Hz, e.g. 50 or 60; default none.
+    pub display_notch_hz: Option<f64>,
 }
 
 impl ViewConfig {
@@ -71,6 +79,8 @@ impl ViewConfig {
             rail_fraction: 0.9,
             flat_std_uv: 0.5,
             spectrum_seconds: 2.0,
+            display_highpass_hz: Some(1.0),
+            display_notch_hz: None,
         }
     }
 }
@@ -226,6 +236,11 @@ pub struct ViewModel {
     pub(crate) paused: bool,
     /// `next_sample` when the traces were frozen.
     pub(crate) paused_at: u64,
+    // Display filter: raw values in, shown values out (flags keep using the raw ones).
+    filter: Option<SosFilter<f64>>,
+    pub(crate) filter_on: bool,
+    filter_primed: bool,
+    shown: Vec<f64>,
 }
 
 impl ViewModel {
@@ -288,6 +303,21 @@ impl ViewModel {
         .ok();
         let freqs = spec_plan.as_ref().map(|p| p.freqs()).unwrap_or_default();
         let display_seconds = cfg.display_seconds.min(cfg.history_seconds);
+        let mut sos = None;
+        if let Some(hp) = cfg.display_highpass_hz {
+            sos = Some(butter(2, Band::Highpass(hp), fs)?);
+        }
+        if let Some(f0) = cfg.display_notch_hz {
+            let notch = iirnotch(f0, 30.0, fs)?;
+            sos = Some(match sos {
+                Some(s) => s.then(&notch),
+                None => notch,
+            });
+        }
+        let filter = match sos {
+            Some(s) => Some(SosFilter::<f64>::new(&s, n_channels)?),
+            None => None,
+        };
         Ok(ViewModel {
             n_channels,
             bucket_samples,
@@ -328,6 +358,10 @@ impl ViewModel {
             spectrum_mode: SpectrumMode::Bands,
             paused: false,
             paused_at: 0,
+            filter_on: filter.is_some(),
+            filter,
+            filter_primed: false,
+            shown: Vec::new(),
             cfg,
         })
     }
@@ -401,14 +435,36 @@ impl ViewModel {
         if resume > self.next_sample && self.total_samples > 0 {
             self.missed_samples += resume - self.next_sample;
         }
-        for (index, frame) in (resume..).zip(frames.chunks_exact(n_channels).skip(skip as usize)) {
-            self.push_frame(index, frame);
+        let raw = &frames[skip as usize * n_channels..];
+        // The shown values: filtered into a scratch buffer that only grows to the largest chunk.
+        let mut shown = std::mem::take(&mut self.shown);
+        let filtered = match self.filter.as_mut() {
+            Some(f) if self.filter_on => {
+                if !self.filter_primed {
+                    // Start in the steady state of the first frame: no step transient from a DC
+                    // offset of raw EEG.
+                    f.set_steady_state(&raw[..n_channels])?;
+                    self.filter_primed = true;
+                }
+                shown.resize(raw.len(), 0.0);
+                f.process_into(raw, &mut shown)?;
+                true
+            }
+            _ => false,
+        };
+        let shown_frames: &[f64] = if filtered { &shown } else { raw };
+        for ((index, frame), shown_frame) in (resume..)
+            .zip(raw.chunks_exact(n_channels))
+            .zip(shown_frames.chunks_exact(n_channels))
+        {
+            self.push_frame(index, frame, shown_frame);
         }
+        self.shown = shown;
         self.next_sample = end;
         Ok(())
     }
 
-    fn push_frame(&mut self, index: u64, frame: &[f64]) {
+    fn push_frame(&mut self, index: u64, frame: &[f64], shown: &[f64]) {
         let id = index / self.bucket_samples;
         let slot = (id % self.n_buckets as u64) as usize;
         if self.slot_id[slot] != id {
@@ -418,11 +474,13 @@ impl ViewModel {
                 self.maxs[c * self.n_buckets + slot] = f64::NEG_INFINITY;
             }
         }
-        for (c, &x) in frame.iter().enumerate() {
+        for (c, (&x, &v)) in frame.iter().zip(shown).enumerate() {
             let k = c * self.n_buckets + slot;
+            if v.is_finite() {
+                self.mins[k] = self.mins[k].min(v);
+                self.maxs[k] = self.maxs[k].max(v);
+            }
             if x.is_finite() {
-                self.mins[k] = self.mins[k].min(x);
-                self.maxs[k] = self.maxs[k].max(x);
                 self.current[c].add(x);
             }
         }
@@ -435,8 +493,8 @@ impl ViewModel {
             self.block_fill = 0;
         }
         if self.spec_plan.is_some() {
-            for (c, &x) in frame.iter().take(self.spec_channels).enumerate() {
-                self.spec_ring[c * self.spec_len + self.spec_pos] = x;
+            for (c, &v) in shown.iter().take(self.spec_channels).enumerate() {
+                self.spec_ring[c * self.spec_len + self.spec_pos] = v;
             }
             self.spec_pos = (self.spec_pos + 1) % self.spec_len;
             self.spec_filled = (self.spec_filled + 1).min(self.spec_len);
@@ -560,9 +618,15 @@ impl ViewModel {
         self.last_block.get(c).copied().flatten().map(|b| b.std())
     }
 
-    /// Current vertical scale: µV from a channel's centre line to the edge of its band.
+    /// Vertical scale in use (the auto-scale choice when auto is on): µV from a channel's
+    /// centre line to the edge of its band.
     pub fn scale_uv(&self) -> f64 {
-        SCALES_UV[self.scale_idx.min(SCALES_UV.len() - 1)]
+        SCALES_UV[self.effective_scale_idx().min(SCALES_UV.len() - 1)]
+    }
+
+    /// Whether the scale follows the signal (the a key toggles it).
+    pub fn auto_scale(&self) -> bool {
+        self.auto_scale
     }
 
     /// Time span shown, seconds.
@@ -573,6 +637,12 @@ impl ViewModel {
     /// Channel page shown (0-based).
     pub fn page(&self) -> usize {
         self.page
+    }
+
+    /// Whether traces and spectra show display-filtered values (see
+    /// [`ViewConfig::display_highpass_hz`]).
+    pub fn display_filter_on(&self) -> bool {
+        self.filter_on
     }
 
     /// Spectrum panel mode.
@@ -589,6 +659,7 @@ impl ViewModel {
             + (self.current.capacity() + self.last_block.capacity()) * std::mem::size_of::<Block>()
             + (self.spec_ring.capacity() + self.spec_linear.capacity() + self.psd.capacity()) * f
             + self.freqs.capacity() * f
+            + self.shown.capacity() * f
             + self.markers.capacity() * std::mem::size_of::<MarkerView>()
             + self
                 .markers
@@ -666,7 +737,7 @@ impl ViewModel {
     /// Bindings: q / Esc / Ctrl-C quit; 1-9 send markers "1".."9"; m sends "mark"; + / Up
     /// enlarge the signal (smaller µV scale), - / Down shrink it; a toggles auto-scale; < / >
     /// halve / double the time span; PageDown / PageUp / n / N page through channels (wrapping); p
-    /// toggles band bars / PSD; space freezes the traces.
+    /// toggles band bars / PSD; f toggles the display filter (new data); space freezes the traces.
     pub fn handle_key(&mut self, key: KeyEvent) -> ViewAction {
         if key.kind == KeyEventKind::Release {
             return ViewAction::None;
@@ -717,6 +788,13 @@ impl ViewModel {
                     SpectrumMode::Bands => SpectrumMode::Psd,
                     SpectrumMode::Psd => SpectrumMode::Bands,
                 };
+                ViewAction::None
+            }
+            KeyCode::Char('f') => {
+                if self.filter.is_some() {
+                    self.filter_on = !self.filter_on;
+                    self.filter_primed = false;
+                }
                 ViewAction::None
             }
             KeyCode::Char(' ') => {

@@ -61,7 +61,7 @@ pub fn render_into(buf: &mut Buffer, area: Rect, model: &ViewModel) {
         help,
         help.x,
         help.y,
-        "q quit  1-9/m marker  +/- scale  a auto  </> time  n/N page  p psd  space freeze",
+        "q quit  1-9/m marker  +/- scale  a auto  </> time  n/N page  p psd  f filter  space freeze",
         Style::default().fg(Color::DarkGray),
     );
 }
@@ -114,6 +114,17 @@ fn top_bar(buf: &mut Buffer, area: Rect, model: &ViewModel, layout: &TraceLayout
         if model.auto_scale { " auto" } else { "" },
         trim_num(model.display_seconds()),
     );
+    if model.display_filter_on() {
+        let cfg = model.config();
+        if let Some(hp) = cfg.display_highpass_hz {
+            text.push_str(&format!(" | hp {} Hz", trim_num(hp)));
+        }
+        if let Some(n) = cfg.display_notch_hz {
+            text.push_str(&format!(" notch {}", trim_num(n)));
+        }
+    } else {
+        text.push_str(" | raw");
+    }
     if layout.pages > 1 {
         text.push_str(&format!(" | page {}/{}", layout.page + 1, layout.pages));
     }

@@ -318,3 +318,48 @@ fn memory_stays_bounded_over_an_hour_of_16_channels() {
     let s = screen(&m, 120, 40).join("\n");
     assert!(s.contains(&format!("{hour} samples")), "{s}");
 }
+
+#[test]
+fn display_filter_hides_offset_and_drift_but_flags_see_raw_values() {
+    // Raw Cyton-like channel: 30 mV offset, 500 µV/s drift, a 20 µV 10 Hz rhythm.
+    let raw = |i: u64| {
+        let t = i as f64 / FS;
+        30_000.0 + 500.0 * t + 20.0 * (std::f64::consts::TAU * 10.0 * t).sin()
+    };
+    let mut m = ViewModel::new(ViewConfig::new(FS, names(&["Cz", "Rail"]))).unwrap();
+    let push = |m: &mut ViewModel, from: u64, n: u64| {
+        let frames: Vec<f64> = (from..from + n)
+            .flat_map(|i| [raw(i), 170_000.0 + raw(i) * 1e-3])
+            .collect();
+        for (k, chunk) in frames.chunks(2 * 25).enumerate() {
+            m.push_frames(from + 25 * k as u64, 2, chunk).unwrap();
+        }
+    };
+    push(&mut m, 0, 2500);
+    assert!(m.display_filter_on());
+    // The filtered rhythm sets the scale: ±20 µV fits in ±50 µV with the 1.5x headroom.
+    assert!(
+        m.scale_uv() <= 50.0,
+        "scale {} with the display filter",
+        m.scale_uv()
+    );
+    assert_eq!(m.channel_flag(0), ChannelFlag::Ok);
+    // The second channel is at 170 mV raw: railed, though its filtered trace is near zero.
+    assert_eq!(m.channel_flag(1), ChannelFlag::Railed);
+    let s = screen(&m, 80, 24);
+    assert!(s[0].contains("hp 1 Hz"), "{}", s[0]);
+    assert!(row_of(&s, "Cz").chars().filter(|&c| is_braille(c)).count() > 10);
+    // Raw display: the drift dominates the scale.
+    m.handle_key(key('f'));
+    push(&mut m, 2500, 2500);
+    assert!(!m.display_filter_on());
+    assert!(m.scale_uv() >= 200.0, "scale {} on raw drift", m.scale_uv());
+    assert!(screen(&m, 80, 24)[0].contains("raw"));
+}
+
+#[test]
+fn model_and_monitor_move_to_the_view_thread() {
+    fn send<T: Send>() {}
+    send::<ViewModel>();
+    send::<bci_dsp::attention::AttentionMonitor>();
+}
