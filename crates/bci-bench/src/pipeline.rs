@@ -11,6 +11,10 @@
 //! - `cca`: training-free CCA against sine/cosine references, 3 harmonics (MOABB SSVEP_CCA)
 //! - `fbcca`: CCA on 5 sub-bands (lower edges 7, 14, 21, 28, 35 Hz, upper edge 45 Hz), weights
 //!   `n^-1.25 + 0.25`
+//! - `xdawn-ts-lr`: pyRiemann `XdawnCovariances(nfilter=4, estimator="oas",
+//!   xdawn_estimator="scm")` → tangent space → logistic regression C=1 (XdawnCov_TS_SVM.yml with
+//!   logistic regression in place of the grid-searched SVM), for P300
+//! - `xdawn-mdm`: the same `XdawnCovariances` → MDM (XdawnCov_MDM.yml), for P300
 //!
 //! A pipeline file holds `[[pipeline]]` tables with a `name`, a `kind` (one of the names above) and
 //! the parameters to change, e.g.
@@ -30,13 +34,24 @@ use bci_decode::csp::Csp;
 use bci_decode::lda::{Lda, LdaSolver};
 use bci_decode::logistic::LogisticRegression;
 use bci_decode::riemann::{Mdm, TangentSpace};
+use bci_decode::xdawn::XDAWN_FILTERS;
+use bci_decode::{Decoder, Fitted, PipelineKind, PipelineOptions};
 use ndarray::{Array2, ArrayView3, Axis, concatenate};
 use serde::{Deserialize, Serialize};
 
 use crate::{BenchError, Result};
 
 /// Built-in pipeline names.
-pub const BUILTIN: &[&str] = &["csp-lda", "ts-lr", "mdm", "fbcsp", "cca", "fbcca"];
+pub const BUILTIN: &[&str] = &[
+    "csp-lda",
+    "ts-lr",
+    "mdm",
+    "fbcsp",
+    "cca",
+    "fbcca",
+    "xdawn-ts-lr",
+    "xdawn-mdm",
+];
 
 /// What a pipeline is and its parameters; every field but `name`/`kind` has the built-in default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,7 +62,7 @@ pub struct PipelineSpec {
     /// Covariance estimator: scm, cov, lwf, oas.
     #[serde(default = "default_estimator")]
     pub estimator: String,
-    /// CSP filters (per band for fbcsp).
+    /// CSP filters (per band for fbcsp); xDAWN filters per class (xdawn-*).
     #[serde(default)]
     pub nfilter: Option<usize>,
     /// LDA solver: `svd` or `lsqr-auto` (Ledoit-Wolf shrinkage).
@@ -219,6 +234,21 @@ impl PipelineSpec {
                 fitted: None,
             }),
             "mdm" => Box::new(MdmModel { est, fitted: None }),
+            "xdawn-ts-lr" | "xdawn-mdm" => Box::new(DecodePipeline {
+                kind: if self.kind == "xdawn-mdm" {
+                    PipelineKind::XdawnMdm
+                } else {
+                    PipelineKind::XdawnTsLr
+                },
+                opts: PipelineOptions {
+                    covariance: est,
+                    lr_c: self.c,
+                    xdawn_filters: self.nfilter.unwrap_or(XDAWN_FILTERS),
+                    ..PipelineOptions::default()
+                },
+                sfreq,
+                fitted: None,
+            }),
             "fbcsp" => Box::new(Fbcsp {
                 est,
                 nfilter: self.nfilter.unwrap_or(4),
@@ -347,6 +377,33 @@ impl Model for MdmModel {
         let c = covariances(x.main, self.est)?;
         // −d² ranks epochs as pyRiemann's predict_proba (softmax of −d²) does.
         Ok(mdm.transform(c.view())?.mapv(|d| -d * d))
+    }
+}
+
+/// A pipeline of bci-decode run as is (fit on the paradigm-band epochs, its own scores).
+struct DecodePipeline {
+    kind: PipelineKind,
+    opts: PipelineOptions,
+    sfreq: f64,
+    fitted: Option<Fitted>,
+}
+
+impl Model for DecodePipeline {
+    fn fit(&mut self, x: &Input, y: &[usize]) -> Result<()> {
+        self.fitted = Some(Fitted::fit(
+            self.kind,
+            x.main,
+            y,
+            &self.opts,
+            self.sfreq,
+            &[],
+        )?);
+        Ok(())
+    }
+    fn decision(&self, x: &Input) -> Result<Array2<f64>> {
+        let f = self.fitted.as_ref().ok_or_else(not_fitted)?;
+        // Two-class scores are [-d/2, d/2]: column 1 minus column 0 is the decision d.
+        Ok(f.scores(x.main)?)
     }
 }
 

@@ -23,7 +23,8 @@ pub mod logistic;
 pub mod model;
 pub mod pipeline;
 pub mod riemann;
+pub mod xdawn;
 
 pub use error::{DecodeError, Result};
 pub use model::{EventClass, FilterSpec, Model, Prediction, TrainSpec};
-pub use pipeline::{Decoder, Fitted, PipelineKind, PipelineOptions};
+pub use pipeline::{Decoder, FilterBand, Fitted, PipelineKind, PipelineOptions};

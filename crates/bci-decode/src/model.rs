@@ -237,7 +237,7 @@ impl Model {
                 n_classes: classes.len(),
             });
         }
-        let freqs: Vec<f64> = if spec.pipeline == PipelineKind::Cca {
+        let freqs: Vec<f64> = if spec.pipeline.is_ssvep() {
             classes
                 .iter()
                 .map(|c| {
@@ -360,9 +360,133 @@ impl Model {
                 ),
             });
         }
-        serde_json::from_value(head).map_err(|e| DecodeError::ModelFile {
+        let model: Model = serde_json::from_value(head).map_err(|e| DecodeError::ModelFile {
             path: String::new(),
             message: e.to_string(),
-        })
+        })?;
+        model.validate().map_err(|message| DecodeError::ModelFile {
+            path: String::new(),
+            message,
+        })?;
+        Ok(model)
+    }
+
+    /// Checks that the parts of a model fit together (channel count, classes, matrix shapes,
+    /// finite numbers, sizes within reason), so a damaged or hand-edited file is refused when it
+    /// is loaded, with the field named, instead of failing later at predict time.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let n_ch = self.channels.len();
+        if n_ch == 0 || n_ch > MAX_CHANNELS {
+            return Err(format!(
+                "field \"channels\" lists {n_ch} channels; expected 1 to {MAX_CHANNELS}"
+            ));
+        }
+        for (i, c) in self.channels.iter().enumerate() {
+            if self.channels[..i].contains(c) {
+                return Err(format!("field \"channels\": channel {c:?} is listed twice"));
+            }
+        }
+        if !(self.sample_rate.is_finite() && self.sample_rate > 0.0 && self.sample_rate <= 1e6) {
+            return Err(format!(
+                "field \"sample_rate\" is {}; expected a rate in (0, 1e6] Hz",
+                self.sample_rate
+            ));
+        }
+        let n_samples = window_samples(self.window, self.sample_rate)?;
+        if let Some(f) = &self.filter {
+            f.validate(self.sample_rate)?;
+        }
+        let n_classes = self.classes.len();
+        if n_classes < 2 {
+            return Err(format!(
+                "field \"classes\" holds {n_classes} class(es); a model needs at least two"
+            ));
+        }
+        for (i, c) in self.classes.iter().enumerate() {
+            if self.classes[..i].contains(c) {
+                return Err(format!("field \"classes\": class {c:?} is listed twice"));
+            }
+        }
+        if self.events.is_empty() {
+            return Err("field \"events\" is empty; map at least one event to a class".into());
+        }
+        for e in &self.events {
+            if !self.classes.contains(&e.class) {
+                return Err(format!(
+                    "field \"events\": event {:?} maps to class {:?}, which is not in \"classes\" {:?}",
+                    e.event, e.class, self.classes
+                ));
+            }
+        }
+        let kind = self.pipeline.kind();
+        if self.pipeline_name != kind.name() {
+            return Err(format!(
+                "field \"pipeline_name\" is {:?} but the fitted pipeline is {:?}",
+                self.pipeline_name,
+                kind.name()
+            ));
+        }
+        self.pipeline
+            .validate(n_ch, n_classes, n_samples, self.sample_rate)
+            .map_err(|m| format!("field \"pipeline\" ({}): {m}", kind.name()))
+    }
+}
+
+/// Largest channel count a model file may declare.
+pub const MAX_CHANNELS: usize = 4096;
+/// Largest epoch length (samples) a model file may declare.
+pub const MAX_EPOCH_SAMPLES: usize = 1 << 22;
+/// Largest band-pass padding (samples per side) a model file may declare.
+pub const MAX_PADLEN: usize = 1 << 22;
+
+fn window_samples(w: Window, sfreq: f64) -> std::result::Result<usize, String> {
+    let span = (w.tmax - w.tmin) * sfreq;
+    if !(w.tmin.is_finite() && w.tmax.is_finite() && span.is_finite() && w.tmax > w.tmin) {
+        return Err(format!(
+            "field \"window\" is {}..{} s; tmax must be after tmin, both finite",
+            w.tmin, w.tmax
+        ));
+    }
+    if span.round() >= MAX_EPOCH_SAMPLES as f64 || (w.tmin * sfreq).abs() >= 1e12 {
+        return Err(format!(
+            "field \"window\" {}..{} s spans {span:.0} samples at {sfreq} Hz; at most {MAX_EPOCH_SAMPLES}",
+            w.tmin, w.tmax
+        ));
+    }
+    w.samples(sfreq).map(|(_, n)| n).map_err(|e| e.to_string())
+}
+
+impl FilterSpec {
+    fn validate(&self, sfreq: f64) -> std::result::Result<(), String> {
+        if self.method != "mne-iir" {
+            return Err(format!(
+                "field \"filter.method\" is {:?}; this build knows \"mne-iir\"",
+                self.method
+            ));
+        }
+        if self.sos.is_empty() {
+            return Err("field \"filter.sos\" holds no sections".into());
+        }
+        for (i, r) in self.sos.iter().enumerate() {
+            if r.iter().any(|v| !v.is_finite()) || r[3] == 0.0 {
+                return Err(format!(
+                    "field \"filter.sos\" row {i} {r:?}: coefficients must be finite with a0 != 0"
+                ));
+            }
+        }
+        if self.padlen > MAX_PADLEN {
+            return Err(format!(
+                "field \"filter.padlen\" is {}; at most {MAX_PADLEN}",
+                self.padlen
+            ));
+        }
+        let [lo, hi] = self.band;
+        if !(lo.is_finite() && hi.is_finite() && lo >= 0.0 && hi > lo && hi < sfreq / 2.0) {
+            return Err(format!(
+                "field \"filter.band\" is [{lo}, {hi}] Hz; expected 0 <= lo < hi < {} (Nyquist)",
+                sfreq / 2.0
+            ));
+        }
+        Ok(())
     }
 }

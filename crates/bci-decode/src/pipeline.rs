@@ -2,9 +2,17 @@
 //! - `csp-lda`: `Covariances("oas")` → pyRiemann `CSP(nfilter=6)` → LDA (svd);
 //! - `ts-lr`: `Covariances("oas")` → `TangentSpace(metric="riemann")` → `LogisticRegression(C=1)`;
 //! - `mdm`: `Covariances("oas")` → `MDM(metric="riemann")`;
-//! - `cca`: training-free SSVEP CCA (classes are stimulus frequencies).
+//! - `cca`: training-free SSVEP CCA (classes are stimulus frequencies);
+//! - `fbcca`: filter-bank CCA (Chen et al. 2015): each epoch is band-passed into sub-bands
+//!   `[7n, 45]` Hz (n = 1..5, MNE-style zero-phase IIR on the epoch), scores `Σ_n w(n) ρ_n²` with
+//!   `w(n) = n^-1.25 + 0.25`;
+//! - `xdawn-ts-lr`: pyRiemann `XdawnCovariances(nfilter=4, estimator="oas",
+//!   xdawn_estimator="scm")` → `TangentSpace(metric="riemann")` → `LogisticRegression(C=1)`
+//!   (MOABB's XdawnCov_TS_SVM.yml with scikit-learn's logistic regression in place of the SVM);
+//! - `xdawn-mdm`: the same `XdawnCovariances` → `MDM(metric="riemann")` (MOABB's
+//!   XdawnCov_MDM.yml).
 
-use ndarray::{Array2, ArrayView3};
+use ndarray::{Array2, Array3, ArrayView3};
 use serde::{Deserialize, Serialize};
 
 use crate::cca::{Cca, argmax_rows};
@@ -15,6 +23,7 @@ use crate::labels::check_labels;
 use crate::lda::{Lda, LdaSolver};
 use crate::logistic::LogisticRegression;
 use crate::riemann::{Mdm, TangentSpace};
+use crate::xdawn::XdawnCovariances;
 
 /// One extension point: something that scores epochs per class.
 pub trait Decoder {
@@ -40,10 +49,37 @@ pub enum PipelineKind {
     TsLr,
     Mdm,
     Cca,
+    Fbcca,
+    XdawnTsLr,
+    XdawnMdm,
 }
 
 impl PipelineKind {
-    pub const NAMES: &'static [&'static str] = &["csp-lda", "ts-lr", "mdm", "cca"];
+    pub const NAMES: &'static [&'static str] = &[
+        "csp-lda",
+        "ts-lr",
+        "mdm",
+        "cca",
+        "fbcca",
+        "xdawn-ts-lr",
+        "xdawn-mdm",
+    ];
+
+    /// Every kind, in the order of [`PipelineKind::NAMES`].
+    pub const ALL: &'static [PipelineKind] = &[
+        PipelineKind::CspLda,
+        PipelineKind::TsLr,
+        PipelineKind::Mdm,
+        PipelineKind::Cca,
+        PipelineKind::Fbcca,
+        PipelineKind::XdawnTsLr,
+        PipelineKind::XdawnMdm,
+    ];
+
+    /// Whether the classes are stimulus frequencies (SSVEP, training-free).
+    pub fn is_ssvep(self) -> bool {
+        matches!(self, PipelineKind::Cca | PipelineKind::Fbcca)
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -51,6 +87,9 @@ impl PipelineKind {
             PipelineKind::TsLr => "ts-lr",
             PipelineKind::Mdm => "mdm",
             PipelineKind::Cca => "cca",
+            PipelineKind::Fbcca => "fbcca",
+            PipelineKind::XdawnTsLr => "xdawn-ts-lr",
+            PipelineKind::XdawnMdm => "xdawn-mdm",
         }
     }
 }
@@ -58,14 +97,11 @@ impl PipelineKind {
 impl std::str::FromStr for PipelineKind {
     type Err = DecodeError;
     fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "csp-lda" => Ok(PipelineKind::CspLda),
-            "ts-lr" => Ok(PipelineKind::TsLr),
-            "mdm" => Ok(PipelineKind::Mdm),
-            "cca" => Ok(PipelineKind::Cca),
-            other => Err(DecodeError::invalid(
+        match PipelineKind::ALL.iter().find(|k| k.name() == s) {
+            Some(k) => Ok(*k),
+            None => Err(DecodeError::invalid(
                 "pipeline",
-                other,
+                s,
                 &format!("expected one of {}", PipelineKind::NAMES.join(", ")),
             )),
         }
@@ -81,6 +117,22 @@ pub struct PipelineOptions {
     pub lda_solver: LdaSolver,
     /// CCA: number of harmonics in the references.
     pub harmonics: usize,
+    /// xDAWN: filters per class (pyRiemann's `nfilter`).
+    #[serde(default = "default_xdawn_filters")]
+    pub xdawn_filters: usize,
+    /// FBCCA: sub-bands `[lo, hi]` Hz, band n+1 weighted `(n+1)^-1.25 + 0.25`.
+    #[serde(default = "default_fbcca_bands")]
+    pub fbcca_bands: Vec<[f64; 2]>,
+}
+
+fn default_xdawn_filters() -> usize {
+    crate::xdawn::XDAWN_FILTERS
+}
+
+/// Chen et al.'s sub-band scheme at this project's SSVEP band: lower edges 7n Hz, n = 1..5,
+/// upper edge 45 Hz (below the 256 Hz recordings' Nyquist with margin).
+pub fn default_fbcca_bands() -> Vec<[f64; 2]> {
+    (1..=5).map(|n| [7.0 * n as f64, 45.0]).collect()
 }
 
 impl Default for PipelineOptions {
@@ -91,6 +143,8 @@ impl Default for PipelineOptions {
             lr_c: 1.0,
             lda_solver: LdaSolver::Svd,
             harmonics: 3,
+            xdawn_filters: default_xdawn_filters(),
+            fbcca_bands: default_fbcca_bands(),
         }
     }
 }
@@ -116,6 +170,57 @@ pub enum Fitted {
     Cca {
         cca: Cca,
     },
+    Fbcca {
+        cca: Cca,
+        /// One zero-phase band-pass per sub-band, applied to each epoch.
+        subbands: Vec<FilterBand>,
+    },
+    XdawnTsLr {
+        xdawn_covariances: XdawnCovariances,
+        tangent_space: TangentSpace,
+        logistic_regression: LogisticRegression,
+    },
+    XdawnMdm {
+        xdawn_covariances: XdawnCovariances,
+        mdm: Mdm,
+    },
+}
+
+/// A sub-band filter of FBCCA: MNE's IIR band-pass design (Butterworth order 4, zero phase,
+/// `reflect_limited` padding), kept whole in the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilterBand {
+    pub band: [f64; 2],
+    /// Second-order sections `[b0, b1, b2, a0, a1, a2]`.
+    pub sos: Vec<[f64; 6]>,
+    /// Padding samples per side.
+    pub padlen: usize,
+}
+
+impl FilterBand {
+    /// MNE's default IIR band-pass (order 4) at `sfreq`.
+    pub fn design(band: [f64; 2], sfreq: f64) -> Result<Self> {
+        let f = bci_dsp::MneIir::design(Some(band[0]), Some(band[1]), sfreq, 4)?;
+        Ok(FilterBand {
+            band,
+            sos: f.sos.sections().to_vec(),
+            padlen: f.padlen,
+        })
+    }
+
+    /// Each epoch filtered on its own (n × channels × samples).
+    pub fn apply(&self, epochs: ArrayView3<f64>) -> Result<Array3<f64>> {
+        let f = bci_dsp::MneIir {
+            sos: bci_dsp::Sos::new(self.sos.clone())?,
+            padlen: self.padlen,
+        };
+        let mut out = Array3::zeros(epochs.dim());
+        for (i, ep) in epochs.axis_iter(ndarray::Axis(0)).enumerate() {
+            out.index_axis_mut(ndarray::Axis(0), i)
+                .assign(&f.apply(ep)?);
+        }
+        Ok(out)
+    }
 }
 
 impl Fitted {
@@ -163,7 +268,39 @@ impl Fitted {
                     mdm: Mdm::fit(covs.view(), y)?,
                 }
             }
-            PipelineKind::Cca => {
+            PipelineKind::XdawnTsLr => {
+                let xdawn_covariances = XdawnCovariances::fit(
+                    epochs,
+                    y,
+                    opts.xdawn_filters,
+                    opts.covariance,
+                    Estimator::Scm,
+                )?;
+                let covs = xdawn_covariances.transform(epochs)?;
+                let tangent_space = TangentSpace::fit(covs.view())?;
+                let v = tangent_space.transform(covs.view())?;
+                let logistic_regression = LogisticRegression::fit(v.view(), y, opts.lr_c)?;
+                Fitted::XdawnTsLr {
+                    xdawn_covariances,
+                    tangent_space,
+                    logistic_regression,
+                }
+            }
+            PipelineKind::XdawnMdm => {
+                let xdawn_covariances = XdawnCovariances::fit(
+                    epochs,
+                    y,
+                    opts.xdawn_filters,
+                    opts.covariance,
+                    Estimator::Scm,
+                )?;
+                let covs = xdawn_covariances.transform(epochs)?;
+                Fitted::XdawnMdm {
+                    mdm: Mdm::fit(covs.view(), y)?,
+                    xdawn_covariances,
+                }
+            }
+            PipelineKind::Cca | PipelineKind::Fbcca => {
                 if cca_freqs.len() < 2 {
                     return Err(DecodeError::invalid(
                         "CCA frequencies",
@@ -171,15 +308,138 @@ impl Fitted {
                         "need at least two stimulus frequencies",
                     ));
                 }
-                Fitted::Cca {
-                    cca: Cca {
-                        freqs: cca_freqs.to_vec(),
-                        harmonics: opts.harmonics,
-                        sfreq,
-                    },
+                let cca = Cca {
+                    freqs: cca_freqs.to_vec(),
+                    harmonics: opts.harmonics,
+                    sfreq,
+                };
+                if kind == PipelineKind::Cca {
+                    Fitted::Cca { cca }
+                } else {
+                    if opts.fbcca_bands.is_empty() {
+                        return Err(DecodeError::invalid(
+                            "FBCCA sub-bands",
+                            "[]",
+                            "give at least one band",
+                        ));
+                    }
+                    let subbands = opts
+                        .fbcca_bands
+                        .iter()
+                        .map(|b| FilterBand::design(*b, sfreq))
+                        .collect::<Result<Vec<_>>>()?;
+                    Fitted::Fbcca { cca, subbands }
                 }
             }
         })
+    }
+
+    /// Which kind of pipeline this is.
+    pub fn kind(&self) -> PipelineKind {
+        match self {
+            Fitted::CspLda { .. } => PipelineKind::CspLda,
+            Fitted::TsLr { .. } => PipelineKind::TsLr,
+            Fitted::Mdm { .. } => PipelineKind::Mdm,
+            Fitted::Cca { .. } => PipelineKind::Cca,
+            Fitted::Fbcca { .. } => PipelineKind::Fbcca,
+            Fitted::XdawnTsLr { .. } => PipelineKind::XdawnTsLr,
+            Fitted::XdawnMdm { .. } => PipelineKind::XdawnMdm,
+        }
+    }
+
+    /// Checks the fitted parts against the model around them: `n_channels` inputs, `n_classes`
+    /// classes, epochs of `n_samples` at `sfreq`. The message names the part that is wrong.
+    pub fn validate(
+        &self,
+        n_channels: usize,
+        n_classes: usize,
+        n_samples: usize,
+        sfreq: f64,
+    ) -> std::result::Result<(), String> {
+        match self {
+            Fitted::XdawnTsLr {
+                xdawn_covariances,
+                tangent_space,
+                logistic_regression,
+            } => {
+                let m = check_xdawn(xdawn_covariances, n_channels, n_classes, n_samples)?;
+                check_spd("tangent_space.reference", &tangent_space.reference, m)?;
+                check_lr(logistic_regression, m * (m + 1) / 2, n_classes)
+            }
+            Fitted::XdawnMdm {
+                xdawn_covariances,
+                mdm,
+            } => {
+                let m = check_xdawn(xdawn_covariances, n_channels, n_classes, n_samples)?;
+                check_means(mdm, m, n_classes)
+            }
+            Fitted::Fbcca { cca, subbands } => {
+                Fitted::Cca { cca: cca.clone() }
+                    .validate(n_channels, n_classes, n_samples, sfreq)?;
+                if subbands.is_empty() || subbands.len() > MAX_SUBBANDS {
+                    return Err(format!(
+                        "fbcca lists {} sub-bands; expected 1 to {MAX_SUBBANDS}",
+                        subbands.len()
+                    ));
+                }
+                for (i, b) in subbands.iter().enumerate() {
+                    check_band(&format!("subbands[{i}]"), b, sfreq)?;
+                }
+                Ok(())
+            }
+            Fitted::CspLda { csp, lda, .. } => {
+                check_matrix("csp.filters", &csp.filters, None, Some(n_channels))?;
+                let k = csp.filters.nrows();
+                if csp.eigenvalues.len() != k {
+                    return Err(format!(
+                        "csp.eigenvalues has {} values for {k} filters",
+                        csp.eigenvalues.len()
+                    ));
+                }
+                check_lda(lda, k, n_classes)
+            }
+            Fitted::TsLr {
+                tangent_space,
+                logistic_regression,
+                ..
+            } => {
+                check_spd(
+                    "tangent_space.reference",
+                    &tangent_space.reference,
+                    n_channels,
+                )?;
+                check_lr(
+                    logistic_regression,
+                    n_channels * (n_channels + 1) / 2,
+                    n_classes,
+                )
+            }
+            Fitted::Mdm { mdm, .. } => check_means(mdm, n_channels, n_classes),
+            Fitted::Cca { cca } => {
+                if cca.freqs.len() != n_classes {
+                    return Err(format!(
+                        "cca.freqs lists {} frequencies for {n_classes} classes",
+                        cca.freqs.len()
+                    ));
+                }
+                if let Some(f) = cca.freqs.iter().find(|f| !(f.is_finite() && **f > 0.0)) {
+                    return Err(format!("cca.freqs holds {f}; frequencies must be positive"));
+                }
+                if cca.harmonics == 0 || cca.harmonics > MAX_HARMONICS {
+                    return Err(format!(
+                        "cca.harmonics is {}; expected 1 to {MAX_HARMONICS}",
+                        cca.harmonics
+                    ));
+                }
+                if (cca.sfreq - sfreq).abs() > 1e-9 * sfreq {
+                    return Err(format!(
+                        "cca.sfreq is {} Hz but the model's rate is {sfreq} Hz",
+                        cca.sfreq
+                    ));
+                }
+                Ok(())
+            }
+        }
     }
 
     /// Number of channels the pipeline expects (None for CCA, which takes any).
@@ -188,9 +448,177 @@ impl Fitted {
             Fitted::CspLda { csp, .. } => Some(csp.filters.ncols()),
             Fitted::TsLr { tangent_space, .. } => Some(tangent_space.reference.nrows()),
             Fitted::Mdm { mdm, .. } => mdm.means.first().map(|m| m.nrows()),
-            Fitted::Cca { .. } => None,
+            Fitted::XdawnTsLr {
+                xdawn_covariances, ..
+            }
+            | Fitted::XdawnMdm {
+                xdawn_covariances, ..
+            } => Some(xdawn_covariances.xdawn.filters.ncols()),
+            Fitted::Cca { .. } | Fitted::Fbcca { .. } => None,
         }
     }
+}
+
+/// Most harmonics a CCA model may ask for.
+pub const MAX_HARMONICS: usize = 64;
+
+fn check_matrix(
+    what: &str,
+    m: &Array2<f64>,
+    rows: Option<usize>,
+    cols: Option<usize>,
+) -> std::result::Result<(), String> {
+    let (r, c) = m.dim();
+    if r == 0 || rows.is_some_and(|n| n != r) || cols.is_some_and(|n| n != c) {
+        let want = |n: Option<usize>| n.map_or("k".to_string(), |n| n.to_string());
+        return Err(format!(
+            "{what} is {r} x {c}; expected {} x {}",
+            want(rows),
+            want(cols)
+        ));
+    }
+    if let Some(v) = m.iter().find(|v| !v.is_finite()) {
+        return Err(format!("{what} holds the non-finite value {v}"));
+    }
+    Ok(())
+}
+
+/// Most FBCCA sub-bands a model may list.
+pub const MAX_SUBBANDS: usize = 32;
+
+fn check_means(mdm: &Mdm, n: usize, n_classes: usize) -> std::result::Result<(), String> {
+    if mdm.means.len() != n_classes {
+        return Err(format!(
+            "mdm.means holds {} class means for {n_classes} classes",
+            mdm.means.len()
+        ));
+    }
+    for (k, m) in mdm.means.iter().enumerate() {
+        check_spd(&format!("mdm.means[{k}]"), m, n)?;
+    }
+    Ok(())
+}
+
+/// Returns the size of the xDAWN covariances.
+fn check_xdawn(
+    xc: &XdawnCovariances,
+    n_channels: usize,
+    n_classes: usize,
+    n_samples: usize,
+) -> std::result::Result<usize, String> {
+    let x = &xc.xdawn;
+    let k = x.filters_per_class;
+    if k == 0 || k > n_channels {
+        return Err(format!(
+            "xdawn.filters_per_class is {k}; expected 1 to {n_channels} (the channel count)"
+        ));
+    }
+    check_matrix(
+        "xdawn.filters",
+        &x.filters,
+        Some(n_classes * k),
+        Some(n_channels),
+    )?;
+    check_matrix(
+        "xdawn.evokeds",
+        &x.evokeds,
+        Some(n_classes * k),
+        Some(n_samples),
+    )?;
+    Ok(2 * n_classes * k)
+}
+
+fn check_band(what: &str, b: &FilterBand, sfreq: f64) -> std::result::Result<(), String> {
+    let [lo, hi] = b.band;
+    if !(lo.is_finite() && hi.is_finite() && lo >= 0.0 && hi > lo && hi < sfreq / 2.0) {
+        return Err(format!(
+            "{what}.band is [{lo}, {hi}] Hz; expected 0 <= lo < hi < {} (Nyquist)",
+            sfreq / 2.0
+        ));
+    }
+    if b.sos.is_empty()
+        || b.sos
+            .iter()
+            .any(|r| r.iter().any(|v| !v.is_finite()) || r[3] == 0.0)
+    {
+        return Err(format!(
+            "{what}.sos must hold at least one section of finite coefficients with a0 != 0"
+        ));
+    }
+    if b.padlen > crate::model::MAX_PADLEN {
+        return Err(format!(
+            "{what}.padlen is {}; at most {}",
+            b.padlen,
+            crate::model::MAX_PADLEN
+        ));
+    }
+    Ok(())
+}
+
+/// Square `n × n`, finite, symmetric and positive definite.
+fn check_spd(what: &str, m: &Array2<f64>, n: usize) -> std::result::Result<(), String> {
+    check_matrix(what, m, Some(n), Some(n))?;
+    let scale = m.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    for i in 0..n {
+        for j in 0..i {
+            if (m[[i, j]] - m[[j, i]]).abs() > 1e-9 * scale {
+                return Err(format!("{what} is not symmetric at ({i}, {j})"));
+            }
+        }
+    }
+    crate::linalg::eigh_spd(&crate::linalg::to_na(m.view()), what)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+fn check_lda(lda: &Lda, n_features: usize, n_classes: usize) -> std::result::Result<(), String> {
+    if lda.n_classes != n_classes {
+        return Err(format!(
+            "lda.n_classes is {} but the model has {n_classes} classes",
+            lda.n_classes
+        ));
+    }
+    let rows = if n_classes == 2 { 1 } else { n_classes };
+    check_matrix("lda.coef", &lda.coef, Some(rows), Some(n_features))?;
+    if lda.intercept.len() != rows {
+        return Err(format!(
+            "lda.intercept has {} values; expected {rows}",
+            lda.intercept.len()
+        ));
+    }
+    if let Some(v) = lda.intercept.iter().find(|v| !v.is_finite()) {
+        return Err(format!("lda.intercept holds the non-finite value {v}"));
+    }
+    Ok(())
+}
+
+fn check_lr(
+    lr: &LogisticRegression,
+    n_features: usize,
+    n_classes: usize,
+) -> std::result::Result<(), String> {
+    if n_classes != 2 {
+        return Err(format!(
+            "logistic regression is two-class but the model has {n_classes} classes"
+        ));
+    }
+    if lr.coef.len() != n_features {
+        return Err(format!(
+            "logistic_regression.coef has {} values; expected {n_features}",
+            lr.coef.len()
+        ));
+    }
+    if let Some(v) = lr
+        .coef
+        .iter()
+        .chain([&lr.intercept])
+        .find(|v| !v.is_finite())
+    {
+        return Err(format!(
+            "logistic_regression holds the non-finite value {v}"
+        ));
+    }
+    Ok(())
 }
 
 /// A channel whose samples are all equal in every epoch makes every covariance singular.
@@ -227,9 +655,9 @@ fn binary_or_multi(d: Array2<f64>) -> Array2<f64> {
 impl Decoder for Fitted {
     fn n_classes(&self) -> usize {
         match self {
-            Fitted::CspLda { .. } | Fitted::TsLr { .. } => 2,
-            Fitted::Mdm { mdm, .. } => mdm.means.len(),
-            Fitted::Cca { cca } => cca.freqs.len(),
+            Fitted::CspLda { .. } | Fitted::TsLr { .. } | Fitted::XdawnTsLr { .. } => 2,
+            Fitted::Mdm { mdm, .. } | Fitted::XdawnMdm { mdm, .. } => mdm.means.len(),
+            Fitted::Cca { cca } | Fitted::Fbcca { cca, .. } => cca.freqs.len(),
         }
     }
 
@@ -268,6 +696,31 @@ impl Decoder for Fitted {
                 Ok(mdm.transform(covs.view())?.mapv(|d| -d * d))
             }
             Fitted::Cca { cca } => cca.transform(epochs),
+            Fitted::Fbcca { cca, subbands } => {
+                let filtered = subbands
+                    .iter()
+                    .map(|b| b.apply(epochs))
+                    .collect::<Result<Vec<_>>>()?;
+                let views: Vec<_> = filtered.iter().map(|x| x.view()).collect();
+                cca.fbcca_scores(&views)
+            }
+            Fitted::XdawnTsLr {
+                xdawn_covariances,
+                tangent_space,
+                logistic_regression,
+            } => {
+                let covs = xdawn_covariances.transform(epochs)?;
+                let v = tangent_space.transform(covs.view())?;
+                let d = logistic_regression.decision_function(v.view())?;
+                Ok(binary_or_multi(d.insert_axis(ndarray::Axis(1))))
+            }
+            Fitted::XdawnMdm {
+                xdawn_covariances,
+                mdm,
+            } => {
+                let covs = xdawn_covariances.transform(epochs)?;
+                Ok(mdm.transform(covs.view())?.mapv(|d| -d * d))
+            }
         }
     }
 }

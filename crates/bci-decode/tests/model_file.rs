@@ -104,3 +104,156 @@ fn model_file_version_and_format_are_checked() {
     assert!(Model::from_json(&other.to_string()).is_err());
     assert!(Model::from_json("not json").is_err());
 }
+
+fn seed(name: &str) -> serde_json::Value {
+    let p = root().join(format!("crates/bci-decode/fuzz/seeds/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&p).expect("fuzz seed")).expect("seed json")
+}
+
+const SEEDS: &[&str] = &[
+    "csp-lda",
+    "ts-lr",
+    "mdm",
+    "cca",
+    "fbcca",
+    "xdawn-mdm",
+    "xdawn-ts-lr",
+];
+
+#[test]
+fn fuzz_seeds_load_and_score_epochs_of_their_shape() {
+    for name in SEEDS {
+        let model = Model::from_json(&seed(name).to_string())
+            .unwrap_or_else(|e| panic!("seed {name}: {e}"));
+        let (_, n) = model.window.samples(model.sample_rate).unwrap();
+        let x = ndarray::Array3::from_shape_fn((3, model.channels.len(), n), |(e, c, t)| {
+            ((t as f64) * 0.3 * (c as f64 + 1.0) + e as f64).sin() + (c * t % 5) as f64 * 0.1
+        });
+        use bci_decode::Decoder;
+        let s = model
+            .pipeline
+            .scores(x.view())
+            .unwrap_or_else(|e| panic!("seed {name}: {e}"));
+        assert_eq!(s.dim(), (3, model.classes.len()), "seed {name}");
+        assert!(s.iter().all(|v| v.is_finite()), "seed {name}: {s:?}");
+    }
+}
+
+/// Each damaged model names the field that is wrong when it is loaded (not at predict time).
+#[test]
+fn malformed_models_are_refused_at_load_with_the_field_named() {
+    let cases: Vec<(&str, &str, serde_json::Value, &str)> = vec![
+        // CSP filters for 2 channels in a 3-channel model.
+        (
+            "csp-lda",
+            "/pipeline/csp/filters",
+            serde_json::json!({"v": 1, "dim": [2, 2], "data": [1.0, 0.0, 0.0, 1.0]}),
+            "csp.filters is 2 x 2; expected k x 3",
+        ),
+        (
+            "csp-lda",
+            "/pipeline/lda/coef",
+            serde_json::json!({"v": 1, "dim": [1, 3], "data": [1.0, 0.0, 2.0]}),
+            "lda.coef is 1 x 3; expected 1 x 2",
+        ),
+        (
+            "ts-lr",
+            "/pipeline/logistic_regression/coef",
+            serde_json::json!({"v": 1, "dim": [3], "data": [1.0, 0.0, 2.0]}),
+            "logistic_regression.coef has 3 values; expected 6",
+        ),
+        (
+            "ts-lr",
+            "/pipeline/tangent_space/reference",
+            serde_json::json!({"v": 1, "dim": [3, 3], "data": [1.0, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0, 1.0]}),
+            "tangent_space.reference",
+        ),
+        (
+            "mdm",
+            "/classes",
+            serde_json::json!(["left", "right", "feet"]),
+            "mdm.means holds 2 class means for 3 classes",
+        ),
+        (
+            "mdm",
+            "/channels",
+            serde_json::json!(["C3", "C3", "C4"]),
+            "listed twice",
+        ),
+        (
+            "mdm",
+            "/sample_rate",
+            serde_json::json!(-5.0),
+            "sample_rate",
+        ),
+        (
+            "mdm",
+            "/window",
+            serde_json::json!({"tmin": 0.0, "tmax": 1e30}),
+            "window",
+        ),
+        (
+            "mdm",
+            "/pipeline_name",
+            serde_json::json!("ts-lr"),
+            "pipeline_name",
+        ),
+        (
+            "cca",
+            "/pipeline/cca/sfreq",
+            serde_json::json!(250.0),
+            "cca.sfreq is 250 Hz but the model's rate is 256 Hz",
+        ),
+        (
+            "cca",
+            "/pipeline/cca/harmonics",
+            serde_json::json!(0),
+            "cca.harmonics",
+        ),
+        (
+            "xdawn-mdm",
+            "/pipeline/xdawn_covariances/xdawn/evokeds",
+            serde_json::json!({"v": 1, "dim": [2, 2], "data": [1.0, 0.0, 0.0, 1.0]}),
+            "xdawn.evokeds is 2 x 2; expected 2 x 81",
+        ),
+        (
+            "xdawn-ts-lr",
+            "/pipeline/xdawn_covariances/xdawn/filters_per_class",
+            serde_json::json!(2),
+            "xdawn.filters is 2 x 3; expected 4 x 3",
+        ),
+        (
+            "fbcca",
+            "/pipeline/subbands/0/band",
+            serde_json::json!([7.0, 200.0]),
+            "subbands[0].band",
+        ),
+        (
+            "csp-lda",
+            "/filter/padlen",
+            serde_json::json!(1u64 << 40),
+            "filter.padlen",
+        ),
+        (
+            "csp-lda",
+            "/events/0/class",
+            serde_json::json!("up"),
+            "not in \"classes\"",
+        ),
+    ];
+    for (name, pointer, value, want) in cases {
+        let mut v = seed(name);
+        *v.pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{name}: no {pointer}")) = value;
+        let err = Model::from_json(&v.to_string()).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(err, DecodeError::ModelFile { .. }),
+            "{name} {pointer}: {err:?}"
+        );
+        assert!(
+            msg.contains(want),
+            "{name} {pointer}: message lacks {want:?}: {msg}"
+        );
+    }
+}
