@@ -49,6 +49,7 @@ def main():
     ap.add_argument("--channels", type=int, default=64)
     args = ap.parse_args()
     nch, n, fs = args.channels, args.samples, 250.0
+    load_start = os.getloadavg()[0]
     x = np.random.default_rng(0).standard_normal((nch, n)) * 10.0
     sos = signal.butter(4, [8, 30], "bandpass", fs=fs, output="sos")
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,6 +104,9 @@ def main():
           f"{res['scipy sosfiltfilt'] / ours['sosfiltfilt_s']:.1f}x")
     print(f"  welch vs scipy welch:                    {res['scipy welch'] / ours['welch_s']:.1f}x")
     print(f"f32 stream max error vs f64, relative to output RMS: {ours['f32_max_err_rel_rms']:.2e}")
+    # Other jobs on the machine slow both sides; say how loaded it was next to the figures.
+    print(f"load average (1 min): {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end "
+          f"({os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":
