@@ -578,10 +578,9 @@ impl EdfWriter {
         if self.out.is_empty() {
             return Ok(());
         }
-        let path = self.path.clone();
         self.file
             .write_all(&self.out)
-            .map_err(|e| io_err(&path, e))?;
+            .map_err(|e| io_err(&self.path, e))?;
         self.out.clear();
         self.records_on_disk = self.records_encoded;
         self.write_count()
@@ -636,13 +635,27 @@ impl EdfWriter {
     }
 
     fn write_count(&mut self) -> Result<()> {
-        let path = self.path.clone();
-        let count = pad(&self.records_on_disk.to_string(), 8);
+        // The 8-byte ASCII field, space padded, built on the stack (flushes must not allocate).
+        let mut count = [b' '; 8];
+        let mut n = self.records_on_disk;
+        let mut digits = [0u8; 20];
+        let mut len = 0;
+        loop {
+            digits[len] = b'0' + (n % 10) as u8;
+            len += 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for (k, d) in digits[..len.min(8)].iter().rev().enumerate() {
+            count[k] = *d;
+        }
         self.file
             .seek(SeekFrom::Start(236))
             .and_then(|_| self.file.write_all(&count))
             .and_then(|_| self.file.seek(SeekFrom::End(0)).map(|_| ()))
-            .map_err(|e| io_err(&path, e))
+            .map_err(|e| io_err(&self.path, e))
     }
 
     fn encode_pending_record(&mut self) {
@@ -676,8 +689,19 @@ impl EdfWriter {
         // Annotation signal: time-keeping TAL, then waiting annotations that fit.
         let start = self.out.len();
         let t = self.records_encoded as f64 * self.record_duration;
-        self.out
-            .extend(format!("+{}\x14\x14\x00", format_seconds(t)).into_bytes());
+        // Written in place (no String per record): a live recorder encodes a record every few
+        // tens of milliseconds and must not allocate.
+        {
+            use std::io::Write as _;
+            let _ = write!(self.out, "+{t:.9}");
+            while self.out.last() == Some(&b'0') {
+                self.out.pop();
+            }
+            if self.out.last() == Some(&b'.') {
+                self.out.pop();
+            }
+            self.out.extend_from_slice(b"\x14\x14\x00");
+        }
         while let Some(tal) = self.queue.front() {
             if self.out.len() - start + tal.len() > self.annotation_bytes {
                 break;

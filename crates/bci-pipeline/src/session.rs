@@ -690,6 +690,13 @@ impl Session {
             let mut received: u64 = 0;
             let mut markers: u64 = 0;
             let mut placed: Vec<Event> = Vec::new();
+            let mut chunk = Chunk {
+                first_sample: 0,
+                n_channels: n_ch,
+                data: Vec::new(),
+                host_time_ns: 0,
+                events: Vec::new(),
+            };
             let mut source_error: Option<String> = None;
             loop {
                 if stop.load(Ordering::Acquire) {
@@ -698,13 +705,15 @@ impl Session {
                 if config.duration.is_some_and(|d| t0.elapsed() >= d) {
                     break;
                 }
-                let res = source.next_chunk(Duration::from_millis(20));
+                // One chunk whose buffers the source refills: nothing allocated per chunk by
+                // sources that fill in place.
+                let res = source.next_chunk_into(&mut chunk, Duration::from_millis(20));
                 for n in source.take_notices() {
                     notice(&n);
                 }
-                let chunk = match res {
-                    Ok(Some(c)) => c,
-                    Ok(None) => {
+                match res {
+                    Ok(true) => {}
+                    Ok(false) => {
                         if source.finished() {
                             break;
                         }
@@ -714,7 +723,7 @@ impl Session {
                         source_error = Some(format!("the source failed: {e}"));
                         break;
                     }
-                };
+                }
                 if chunk.n_channels != n_ch {
                     source_error = Some(format!(
                         "the source changed its channel count from {n_ch} to {}",
