@@ -79,9 +79,17 @@ impl Outcome {
         self.summary.samples_received as f64 / (self.seconds * self.rate)
     }
 
+    /// Seconds the stages needed after the source stopped to drain their rings. A stage slower
+    /// than the stream hides in a large ring for a short run; more than a second of backlog
+    /// means it would not keep up for long.
+    fn backlog_seconds(&self) -> f64 {
+        (self.summary.wall_seconds - self.seconds).max(0.0)
+    }
+
     fn zero_drops(&self) -> bool {
         let s = &self.summary;
         self.pace() >= 0.99
+            && self.backlog_seconds() <= 1.0
             && s.error.is_none()
             && s.branches.iter().all(|b| b.frames_dropped == 0)
             && s.sinks.iter().all(|k| k.error.is_none())
@@ -180,18 +188,21 @@ fn free_bytes(dir: &std::path::Path) -> Option<u64> {
 fn report(o: &Outcome) {
     let s = &o.summary;
     println!(
-        "{} ch x {} Hz: {} in {:.1} s (wall {:.1} s), load average before {} / after {}",
+        "{} ch x {} Hz: {} in {:.1} s (wall {:.1} s, {:.1} s to drain), load average before {} / after {}",
         o.channels,
         o.rate,
         if o.zero_drops() {
             "ZERO DROPS, kept pace"
         } else if o.pace() < 0.99 {
             "FELL BEHIND REAL TIME"
+        } else if o.backlog_seconds() > 1.0 {
+            "NOT SUSTAINED (backlog left when the source stopped)"
         } else {
             "DROPPED / FAILED"
         },
         s.wall_seconds,
         o.wall,
+        o.backlog_seconds(),
         o.load.0,
         o.load.1
     );
