@@ -186,7 +186,14 @@ pub fn summarize(out: &RunOutput) -> Vec<SummaryLine> {
                     "shuffled-label control at {cm:.3}, outside chance {chance:.3} ± 0.1: the evaluation leaks labels"
                 ));
             }
-            if !real.is_empty() && mean < chance + 0.05 {
+            if !real.is_empty() && mean < chance - 0.05 {
+                // Seen on P300 (bi2012): 1 s epochs every ~0.2 s overlap, so a test epoch's
+                // near-copies sit in the training set with the other label, and features blind
+                // to time (covariances) anti-predict; pyRiemann scores the same (p300_parity).
+                flags.push(format!(
+                    "mean score {mean:.3} is below chance ({chance:.3}): the pipeline anti-predicts; with overlapping epochs (P300) use an ERP pipeline (xdawn-ts-lr, xdawn-mdm), else check the labels and events"
+                ));
+            } else if !real.is_empty() && mean < chance + 0.05 {
                 flags.push(format!(
                     "mean score {mean:.3} is at chance ({chance:.3}): check the labels and events"
                 ));
