@@ -24,6 +24,7 @@ pub mod ring;
 pub mod session;
 pub mod sink;
 pub mod stage;
+pub mod view;
 
 pub use decode::{Prediction, WindowDecoder};
 pub use lsl::{LslMarkers, LslSink};
@@ -35,3 +36,4 @@ pub use session::{
 };
 pub use sink::{JsonLines, Output, Sink, Tap, UdpJson};
 pub use stage::{ChannelPick, CommonAverage, FilterStage, Stage};
+pub use view::ViewSink;

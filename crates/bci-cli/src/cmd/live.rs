@@ -13,7 +13,7 @@ use bci_acquire::record::stop_on_signals;
 use bci_pipeline::lsl::channels_named;
 use bci_pipeline::{
     JsonLines, LslMarkers, LslSink, Session, SessionConfig, SessionSummary, Tap, UdpJson,
-    UdpMarkers,
+    UdpMarkers, ViewSink,
 };
 
 /// Options every live command takes.
@@ -44,6 +44,10 @@ pub struct LiveArgs {
     /// Print nothing per output on stdout (the summary still goes to stderr).
     #[arg(long)]
     pub quiet: bool,
+    /// Show the live view in the terminal (traces, spectra, decoder output, drops, latency;
+    /// q quits, 1-9 and m send markers). Without a terminal, a plain summary is printed.
+    #[arg(long)]
+    pub view: bool,
     /// Publish LSL streams: EEG (raw), predictions, attention index, markers.
     #[arg(long)]
     pub lsl: bool,
@@ -104,7 +108,11 @@ pub fn run_session(
     let rate = source.info().sample_rate;
     let mut session_sinks: Vec<Box<dyn bci_pipeline::Sink>> = Vec::new();
     let mut session_markers: Vec<Box<dyn bci_pipeline::MarkerInput>> = Vec::new();
-    if !args.quiet {
+    let view = args.view && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    if args.view && !view {
+        eprintln!("--view: stdout is not a terminal; printing a summary at the end instead");
+    }
+    if !args.quiet && !view {
         let mut out = JsonLines::stdout(rate);
         out.attention = args.attention;
         session_sinks.push(Box::new(out));
@@ -151,7 +159,19 @@ pub fn run_session(
         eprintln!("listening for markers on udp {}", m.local_addr());
         session_markers.push(Box::new(m));
     }
+    let classes = config.model.as_ref().map(|m| m.classes.clone());
     let mut session = Session::new(config);
+    if view {
+        let info = source.info();
+        session_sinks.push(Box::new(ViewSink::new(
+            &info.name,
+            info.sample_rate,
+            info.channels.iter().map(|c| c.label.clone()).collect(),
+            classes,
+            session.marker_inbox(),
+            session.live_counters(),
+        )?));
+    }
     for s in session_sinks {
         session.add_sink(s);
     }
