@@ -76,11 +76,11 @@ macro_rules! kernel {
                                 ($k:literal, $form:literal) => {
                                     if pair {
                                         $group::<$k, $form, 2>(
-                                            coef, g, state, data, nch, s0, ch0, f0, f1,
+                                            coef, g, state, data, nch, s0, ch0, f0, f1, block,
                                         )
                                     } else {
                                         $group::<$k, $form, 1>(
-                                            coef, g, state, data, nch, s0, ch0, f0, f1,
+                                            coef, g, state, data, nch, s0, ch0, f0, f1, block,
                                         )
                                     }
                                 };
@@ -125,7 +125,9 @@ macro_rules! kernel {
             ch0: usize,
             f0: usize,
             f1: usize,
+            block: usize,
         ) {
+            let n_frames = data.len() / nch;
             let mut b0 = [$set1(0.0); K];
             let mut b1 = [$set1(0.0); K];
             let mut b2 = [$set1(0.0); K];
@@ -151,7 +153,6 @@ macro_rules! kernel {
                 }
             }
             let gv = $set1(gain.unwrap_or(1.0));
-            let ahead = (f1 - f0) * nch;
             let scale = gain.is_some();
             let dp = data.as_mut_ptr();
             for f in f0..f1 {
@@ -160,9 +161,11 @@ macro_rules! kernel {
                     let p = dp.add(f * nch + ch0);
                     // The same channels one block ahead: the next block's lines arrive while
                     // this one is computed (the hardware prefetcher alone left the 64 x 1e6
-                    // case at ~70 % of this). A prefetch never faults; the address is only
-                    // formed with wrapping arithmetic.
-                    _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(ahead) as *const i8);
+                    // case at ~70 % of this). Only inside the data: prefetching past the end
+                    // (small chunks) costs page walks for nothing.
+                    if f + block < n_frames {
+                        _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(block * nch) as *const i8);
+                    }
                     let mut x: [$v; G] = [$set1(0.0); G];
                     for g in 0..G {
                         x[g] = $load(p.add(g * $lanes));
