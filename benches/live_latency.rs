@@ -106,6 +106,7 @@ fn train(names: &[String], rate: f64) -> Model {
         })
         .collect();
     let spec = TrainSpec {
+        causal: false,
         pipeline: PipelineKind::CspLda,
         events: vec![
             EventClass {

@@ -50,11 +50,29 @@ impl FilterSpec {
         })
     }
 
+    /// The same Butterworth band-pass (order 4) applied causally, as the live pipeline applies
+    /// every model's filter: a model trained with it sees in training exactly what a live session
+    /// feeds it.
+    pub fn causal_bandpass(lo: f64, hi: f64, sfreq: f64) -> Result<Self> {
+        let sos = bci_dsp::butter(4, bci_dsp::Band::Bandpass(lo, hi), sfreq)?;
+        Ok(FilterSpec {
+            method: "causal".into(),
+            band: [lo, hi],
+            order: 4,
+            sos: sos.sections().to_vec(),
+            padlen: 0,
+        })
+    }
+
     /// Filters channels × samples.
     pub fn apply(&self, data: ndarray::ArrayView2<f64>) -> Result<Array2<f64>> {
+        if self.method == "causal" {
+            let sos = Sos::new(self.sos.clone())?;
+            return Ok(bci_dsp::sosfilt(&sos, data, bci_dsp::Initial::Zero)?);
+        }
         if self.method != "mne-iir" {
             return Err(DecodeError::Mismatch(format!(
-                "unknown filter method {:?} in model (this build knows \"mne-iir\")",
+                "unknown filter method {:?} in model (this build knows \"mne-iir\" and \"causal\")",
                 self.method
             )));
         }
@@ -81,6 +99,8 @@ pub struct TrainSpec {
     pub window: Window,
     /// Band-pass `[lo, hi]` Hz, or none.
     pub band: Option<[f64; 2]>,
+    /// Apply the band-pass causally (as a live session does) instead of MNE's zero-phase IIR.
+    pub causal: bool,
     pub options: PipelineOptions,
 }
 
@@ -219,6 +239,9 @@ impl Model {
             ));
         }
         let filter = match spec.band {
+            Some([lo, hi]) if spec.causal => {
+                Some(FilterSpec::causal_bandpass(lo, hi, sample_rate)?)
+            }
             Some([lo, hi]) => Some(FilterSpec::mne_bandpass(lo, hi, sample_rate)?),
             None => None,
         };
@@ -458,9 +481,9 @@ fn window_samples(w: Window, sfreq: f64) -> std::result::Result<usize, String> {
 
 impl FilterSpec {
     fn validate(&self, sfreq: f64) -> std::result::Result<(), String> {
-        if self.method != "mne-iir" {
+        if self.method != "mne-iir" && self.method != "causal" {
             return Err(format!(
-                "field \"filter.method\" is {:?}; this build knows \"mne-iir\"",
+                "field \"filter.method\" is {:?}; this build knows \"mne-iir\" and \"causal\"",
                 self.method
             ));
         }

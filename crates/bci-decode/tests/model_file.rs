@@ -10,6 +10,7 @@ use common::*;
 
 fn spec(kind: PipelineKind) -> TrainSpec {
     TrainSpec {
+        causal: false,
         pipeline: kind,
         events: vec![
             EventClass {

@@ -371,7 +371,7 @@ impl Session {
         if config.car {
             stages.push(Box::new(CommonAverage));
         }
-        let preprocessing: Vec<String> = stages.iter().map(|s| s.describe()).collect();
+
         let mut decoder = match &config.model {
             Some(m) => {
                 let step = ((config.step_seconds * rate).round() as u64).max(1);
@@ -404,6 +404,12 @@ impl Session {
         let needs_pre = decoder.is_some()
             || attention.is_some()
             || sinks.iter().any(|s| s.tap() == Tap::Filtered);
+        // Only what actually runs is reported.
+        let preprocessing: Vec<String> = if needs_pre {
+            stages.iter().map(|s| s.describe()).collect()
+        } else {
+            Vec::new()
+        };
         let (pre_tx, pre_rx) = if needs_pre {
             let (p, c) = ring("preprocess", analysis_frames, blocks_for(analysis_frames));
             monitors.push(p.monitor());

@@ -32,6 +32,10 @@ pub struct Args {
     /// CCA: harmonics in the sine/cosine references.
     #[arg(long, default_value_t = 3)]
     pub harmonics: usize,
+    /// Band-pass causally, as `bci run` filters a live stream, instead of MNE's zero-phase IIR:
+    /// the model then sees in training exactly what it sees live.
+    #[arg(long)]
+    pub causal: bool,
     /// Channels to train on, comma-separated (default: the recording's EEG channels).
     #[arg(long, value_delimiter = ',')]
     channels: Option<Vec<String>>,
@@ -117,6 +121,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let refs: Vec<&_> = recs.iter().collect();
     let spec = TrainSpec {
+        causal: args.causal,
         pipeline,
         events,
         window: Window {
