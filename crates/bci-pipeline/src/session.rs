@@ -57,6 +57,9 @@ pub struct SessionConfig {
     pub attention: bool,
     /// Stop after this much wall-clock time.
     pub duration: Option<Duration>,
+    /// End the session with an error when the source delivers nothing for this long (a board
+    /// unplugged and not coming back); `None` waits for ever.
+    pub stall_timeout: Option<Duration>,
     /// Wait for room in every ring instead of dropping: for file replay, where nothing is lost
     /// by waiting. Live devices keep this off so the source never blocks.
     pub lossless: bool,
@@ -78,6 +81,7 @@ impl Default for SessionConfig {
             attention: false,
             duration: None,
             lossless: false,
+            stall_timeout: Some(Duration::from_secs(30)),
         }
     }
 }
@@ -696,6 +700,8 @@ impl Session {
             let mut received: u64 = 0;
             let mut markers: u64 = 0;
             let mut placed: Vec<Event> = Vec::new();
+            let mut last_data = Instant::now();
+            let mut received_end: u64 = 0;
             let mut chunk = Chunk {
                 first_sample: 0,
                 n_channels: n_ch,
@@ -723,6 +729,16 @@ impl Session {
                         if source.finished() {
                             break;
                         }
+                        if let Some(limit) = config.stall_timeout
+                            && last_data.elapsed() >= limit
+                        {
+                            source_error = Some(format!(
+                                "no data from the source for {:.1} s (last sample {}); giving up",
+                                limit.as_secs_f64(),
+                                received_end
+                            ));
+                            break;
+                        }
                         continue;
                     }
                     Err(e) => {
@@ -737,7 +753,9 @@ impl Session {
                     ));
                     break;
                 }
+                last_data = Instant::now();
                 let last_end = chunk.end_sample();
+                received_end = last_end;
                 let last_host = chunk.host_time_ns;
                 received += chunk.n_frames() as u64;
                 live.samples.store(last_end, Ordering::Relaxed);

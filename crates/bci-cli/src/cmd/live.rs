@@ -60,6 +60,10 @@ pub struct LiveArgs {
     /// Take markers from the LSL stream of this name (looked for until it appears).
     #[arg(long, value_name = "STREAM")]
     pub markers_lsl: Option<String>,
+    /// End with an error after S seconds without data from the source (0: wait for ever, e.g.
+    /// for a board that may be plugged back in).
+    #[arg(long, value_name = "S", default_value_t = 30.0)]
+    pub stall_timeout: f64,
     /// Seconds of data each analysis ring holds before it drops.
     #[arg(long, value_name = "S", default_value_t = 2.0)]
     pub ring_seconds: f64,
@@ -88,7 +92,15 @@ impl LiveArgs {
                 self.ring_seconds
             );
         }
+        if !(self.stall_timeout.is_finite() && self.stall_timeout >= 0.0) {
+            bail!(
+                "--stall-timeout {}: must be 0 or a positive number of seconds",
+                self.stall_timeout
+            );
+        }
         Ok(SessionConfig {
+            stall_timeout: (self.stall_timeout > 0.0)
+                .then(|| Duration::from_secs_f64(self.stall_timeout)),
             record: self.record.clone(),
             attention: self.attention,
             duration,
