@@ -11,7 +11,8 @@ pub struct Args {
     /// Recordings to train on (EDF/BDF/GDF...); all must share channels and rate.
     #[arg(long, num_args = 1.., required = true)]
     pub data: Vec<PathBuf>,
-    /// Pipeline: csp-lda, ts-lr, mdm (OAS covariances, as MOABB) or cca (SSVEP, training-free).
+    /// Pipeline: csp-lda, ts-lr, mdm (OAS covariances, as MOABB), xdawn-ts-lr, xdawn-mdm (P300),
+    /// cca or fbcca (SSVEP, training-free).
     #[arg(long)]
     pub pipeline: String,
     /// Event labels to classes, e.g. `T1=left,T2=right` (CCA: `33025=13,33027=17,33026=21`, Hz).
