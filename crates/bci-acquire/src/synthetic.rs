@@ -203,6 +203,10 @@ impl Source for SyntheticSource {
         chunk.n_channels = self.n_channels;
         chunk.data.clear();
         chunk.events.clear();
+        // Room for the largest chunk (a 10 ms catch-up) from the start, so a late catch-up
+        // does not grow the buffer in the middle of a session.
+        let largest = ((self.sample_rate * 0.01).ceil() as usize).max(n);
+        chunk.data.reserve(largest * self.n_channels);
         self.generate(n, &mut chunk.data);
         chunk.host_time_ns = crate::monotonic_ns();
         self.advance(n);

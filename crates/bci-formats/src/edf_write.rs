@@ -497,7 +497,8 @@ impl EdfWriter {
             enc,
             annotation_bytes,
             pending: Vec::with_capacity(spr * channels.len()),
-            out: Vec::new(),
+            // Sized once for the auto-write threshold: a live recorder never grows it mid-session.
+            out: Vec::with_capacity(AUTO_WRITE_BYTES + (1 << 16)),
             records_encoded: 0,
             records_on_disk: 0,
             queue: VecDeque::new(),

@@ -76,6 +76,8 @@ struct Shared {
     full: ArrayQueue<Block>,
     free: ArrayQueue<Block>,
     capacity_frames: u64,
+    /// Values a new block reserves (the largest block the producer makes).
+    block_values: usize,
     in_flight: AtomicU64,
     closed: AtomicBool,
     consumer: OnceLock<Thread>,
@@ -99,19 +101,36 @@ pub struct RingMonitor {
 }
 
 /// Creates a ring named `name` holding at most `capacity_frames` frames in at most `max_blocks`
-/// blocks.
-pub fn ring(name: &str, capacity_frames: u64, max_blocks: usize) -> (Producer, Consumer) {
+/// blocks of at most `block_values` values each (new blocks reserve that much, so recycled
+/// storage never grows after the first blocks).
+pub fn ring(
+    name: &str,
+    capacity_frames: u64,
+    max_blocks: usize,
+    block_values: usize,
+) -> (Producer, Consumer) {
     let max_blocks = max_blocks.max(2);
     let shared = Arc::new(Shared {
         name: name.to_string(),
         full: ArrayQueue::new(max_blocks),
         free: ArrayQueue::new(max_blocks),
         capacity_frames: capacity_frames.max(1),
+        block_values,
         in_flight: AtomicU64::new(0),
         closed: AtomicBool::new(false),
         consumer: OnceLock::new(),
         stats: RingStats::default(),
     });
+    // Blocks made up front (up to 16 MB per ring): a backlog while the machine is busy then
+    // reuses them instead of allocating new ones in the middle of a session.
+    let bytes = (block_values * std::mem::size_of::<f64>()).max(1);
+    let prealloc = max_blocks.min((16 << 20) / bytes);
+    for _ in 0..prealloc {
+        let _ = shared.free.push(Block {
+            data: Vec::with_capacity(block_values),
+            ..Block::default()
+        });
+    }
     (
         Producer {
             shared: shared.clone(),
@@ -156,7 +175,7 @@ impl Producer {
             s.stats.drop_events.fetch_add(1, Ordering::Relaxed);
             return Err(Refused::Full);
         }
-        let mut block = s.free.pop().unwrap_or_default();
+        let mut block = s.free.pop().unwrap_or_else(|| self.new_block());
         block.fill(first_sample, n_channels, frames, host_time_ns);
         block.events.extend_from_slice(events);
         s.in_flight.fetch_add(n, Ordering::AcqRel);
@@ -211,7 +230,14 @@ impl Producer {
     /// Takes a recycled block to fill in place (or a new one), for stages that compute their
     /// output straight into a block; hand it on with [`push_block`](Self::push_block).
     pub fn take_block(&self) -> Block {
-        self.shared.free.pop().unwrap_or_default()
+        self.shared.free.pop().unwrap_or_else(|| self.new_block())
+    }
+
+    fn new_block(&self) -> Block {
+        Block {
+            data: Vec::with_capacity(self.shared.block_values),
+            ..Block::default()
+        }
     }
 
     /// Pushes a filled block. On refusal the block is recycled and its frames counted as dropped.
@@ -459,7 +485,7 @@ mod tests {
 
     #[test]
     fn full_ring_refuses_and_counts_and_recycles() {
-        let (p, c) = ring("t", 10, 8);
+        let (p, c) = ring("t", 10, 8, 8);
         let frames = [1.0; 8]; // 4 frames of 2 channels
         assert_eq!(p.push_frames(0, 2, &frames, 1, &[]), Ok(()));
         assert_eq!(p.push_frames(4, 2, &frames, 2, &[]), Ok(()));
@@ -493,7 +519,7 @@ mod tests {
 
     #[test]
     fn consumer_wakes_on_push_from_another_thread() {
-        let (p, c) = ring("t", 1000, 8);
+        let (p, c) = ring("t", 1000, 8, 1);
         let h = std::thread::spawn(move || {
             let mut got = 0u64;
             loop {

@@ -398,7 +398,7 @@ impl Session {
         let (rec_tx, rec_rx) = match &config.record {
             Some(_) => {
                 let f = frames_for(config.recorder_ring_seconds);
-                let (p, c) = ring("recorder", f, blocks_for(f));
+                let (p, c) = ring("recorder", f, blocks_for(f), block_frames * n_ch);
                 monitors.push(p.monitor());
                 (Some(p), Some(c))
             }
@@ -415,14 +415,24 @@ impl Session {
             Vec::new()
         };
         let (pre_tx, pre_rx) = if needs_pre {
-            let (p, c) = ring("preprocess", analysis_frames, blocks_for(analysis_frames));
+            let (p, c) = ring(
+                "preprocess",
+                analysis_frames,
+                blocks_for(analysis_frames),
+                block_frames * n_ch,
+            );
             monitors.push(p.monitor());
             (Some(p), Some(c))
         } else {
             (None, None)
         };
         let (dec_tx, dec_rx) = if decoder.is_some() {
-            let (p, c) = ring("decode", analysis_frames, blocks_for(analysis_frames));
+            let (p, c) = ring(
+                "decode",
+                analysis_frames,
+                blocks_for(analysis_frames),
+                block_frames * pick.len(),
+            );
             monitors.push(p.monitor());
             (Some(p), Some(c))
         } else {
@@ -436,7 +446,13 @@ impl Session {
                 Tap::None => (None, None),
                 tap => {
                     let name = format!("sink {}", s.name());
-                    let (p, c) = ring(&name, analysis_frames, blocks_for(analysis_frames));
+                    let width = if tap == Tap::Raw { n_ch } else { pick.len() };
+                    let (p, c) = ring(
+                        &name,
+                        analysis_frames,
+                        blocks_for(analysis_frames),
+                        block_frames * width,
+                    );
                     monitors.push(p.monitor());
                     (Some((tap, p)), Some(c))
                 }
