@@ -99,27 +99,32 @@ pub fn covariance(epoch: ArrayView2<f64>, est: Estimator) -> Result<Array2<f64>>
     })
 }
 
+/// Names the epoch in a non-finite-value error raised on one epoch of a batch.
+pub(crate) fn in_epoch(e: DecodeError, epoch: usize) -> DecodeError {
+    match e {
+        DecodeError::NonFinite {
+            what,
+            channel,
+            sample,
+            value,
+            ..
+        } => DecodeError::NonFinite {
+            what,
+            epoch,
+            channel,
+            sample,
+            value,
+        },
+        other => other,
+    }
+}
+
 /// Covariances of a batch of epochs (n_epochs × channels × samples) → (n_epochs × ch × ch).
 pub fn covariances(epochs: ArrayView3<f64>, est: Estimator) -> Result<Array3<f64>> {
     let (n, c, _) = epochs.dim();
     let mut out = Array3::zeros((n, c, c));
     for (i, ep) in epochs.axis_iter(Axis(0)).enumerate() {
-        let cov = covariance(ep, est).map_err(|e| match e {
-            DecodeError::NonFinite {
-                what,
-                channel,
-                sample,
-                value,
-                ..
-            } => DecodeError::NonFinite {
-                what,
-                epoch: i,
-                channel,
-                sample,
-                value,
-            },
-            other => other,
-        })?;
+        let cov = covariance(ep, est).map_err(|e| in_epoch(e, i))?;
         out.index_axis_mut(Axis(0), i).assign(&cov);
     }
     Ok(out)

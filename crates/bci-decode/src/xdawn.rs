@@ -158,22 +158,8 @@ impl XdawnCovariances {
         stacked.slice_mut(s![..f, ..]).assign(p);
         for (i, ep) in filtered.axis_iter(Axis(0)).enumerate() {
             stacked.slice_mut(s![f.., ..]).assign(&ep);
-            let cov = covariance(stacked.view(), self.estimator).map_err(|e| match e {
-                DecodeError::NonFinite {
-                    what,
-                    channel,
-                    sample,
-                    value,
-                    ..
-                } => DecodeError::NonFinite {
-                    what,
-                    epoch: i,
-                    channel,
-                    sample,
-                    value,
-                },
-                other => other,
-            })?;
+            let cov = covariance(stacked.view(), self.estimator)
+                .map_err(|e| crate::covariance::in_epoch(e, i))?;
             out.index_axis_mut(Axis(0), i).assign(&cov);
         }
         Ok(out)

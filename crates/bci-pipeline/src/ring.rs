@@ -227,53 +227,10 @@ impl Producer {
         }
     }
 
-    /// Takes a recycled block to fill in place (or a new one), for stages that compute their
-    /// output straight into a block; hand it on with [`push_block`](Self::push_block).
-    pub fn take_block(&self) -> Block {
-        self.shared.free.pop().unwrap_or_else(|| self.new_block())
-    }
-
     fn new_block(&self) -> Block {
         Block {
             data: Vec::with_capacity(self.shared.block_values),
             ..Block::default()
-        }
-    }
-
-    /// Pushes a filled block. On refusal the block is recycled and its frames counted as dropped.
-    pub fn push_block(&self, block: Block) -> Result<(), Refused> {
-        let s = &self.shared;
-        let n = block.n_frames() as u64;
-        if s.closed.load(Ordering::Acquire) {
-            let _ = s.free.push(block);
-            return Err(Refused::Closed);
-        }
-        let in_flight = s.in_flight.load(Ordering::Acquire);
-        if in_flight + n > s.capacity_frames {
-            s.stats.frames_dropped.fetch_add(n, Ordering::Relaxed);
-            s.stats.drop_events.fetch_add(1, Ordering::Relaxed);
-            let _ = s.free.push(block);
-            return Err(Refused::Full);
-        }
-        s.in_flight.fetch_add(n, Ordering::AcqRel);
-        match s.full.push(block) {
-            Ok(()) => {
-                s.stats
-                    .high_water
-                    .fetch_max(in_flight + n, Ordering::Relaxed);
-                s.stats.frames_in.fetch_add(n, Ordering::Relaxed);
-                if let Some(t) = s.consumer.get() {
-                    t.unpark();
-                }
-                Ok(())
-            }
-            Err(block) => {
-                s.in_flight.fetch_sub(n, Ordering::AcqRel);
-                s.stats.frames_dropped.fetch_add(n, Ordering::Relaxed);
-                s.stats.drop_events.fetch_add(1, Ordering::Relaxed);
-                let _ = s.free.push(block);
-                Err(Refused::Full)
-            }
         }
     }
 
