@@ -23,6 +23,7 @@ pub mod logistic;
 pub mod model;
 pub mod pipeline;
 pub mod riemann;
+pub mod trca;
 pub mod xdawn;
 
 pub use error::{DecodeError, Result};
