@@ -235,10 +235,7 @@ impl Trca {
                     if self.ensemble {
                         tj.t().dot(&w.t())
                     } else {
-                        tj.t()
-                            .dot(&w.row(j))
-                            .insert_axis(Axis(1))
-                            .to_owned()
+                        tj.t().dot(&w.row(j)).insert_axis(Axis(1)).to_owned()
                     }
                 })
                 .collect();
