@@ -1,5 +1,6 @@
 """Golden values for xDAWN (issue 5): pyRiemann 0.12 `Xdawn`, `XdawnCovariances`, and the
-pipelines XdawnCovariances + TangentSpace + LogisticRegression and XdawnCovariances + MDM, on
+pipelines XdawnCovariances + TangentSpace + LogisticRegression, XdawnCovariances + MDM and
+MOABB's xDAWN + LDA (`Xdawn(nfilter=4)` + MNE `Vectorizer` + `LinearDiscriminantAnalysis()`), on
 real P300 epochs of Brain Invaders bi2012 (subject 1, session 1).
 
 Epochs: the .npz is read with numpy; its 16 EEG columns (the .yml sensors; the undocumented 17th
@@ -29,7 +30,10 @@ from pyriemann.classification import MDM  # noqa: E402
 from pyriemann.estimation import XdawnCovariances  # noqa: E402
 from pyriemann.spatialfilters import Xdawn  # noqa: E402
 from pyriemann.tangentspace import TangentSpace  # noqa: E402
+from mne.decoding import Vectorizer  # noqa: E402
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis as LDA  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASETS = Path(os.environ.get("BCI_SHARED_DATASETS", ROOT.parent / "shared" / "datasets"))
@@ -88,6 +92,9 @@ def main():
     lr = LogisticRegression(C=1.0, tol=1e-12, max_iter=100000).fit(vec, y)
     lr_default = LogisticRegression(C=1.0).fit(vec, y)
     mdm = MDM(metric="riemann").fit(covs, y)
+    # MOABB's xDAWN_LDA.yml; fitted on the first 100 epochs, decision on all 150 (the last 50
+    # held out).
+    xlda = make_pipeline(Xdawn(nfilter=4), Vectorizer(), LDA()).fit(x[:100], y[:100])
     GOLDEN.mkdir(parents=True, exist_ok=True)
     doc = {
         "what": "pyRiemann 0.12 Xdawn / XdawnCovariances(oas, xdawn scm) + TS + LR / MDM on the "
@@ -106,6 +113,8 @@ def main():
         "lr_default_decision": tolist(lr_default.decision_function(vec)),
         "mdm_distances": tolist(mdm.transform(covs)),
         "mdm_predict": tolist(mdm.predict(covs)),
+        "xdawn_lda_train": 100,
+        "xdawn_lda_decision": tolist(xlda.decision_function(x)),
     }
     (GOLDEN / "xdawn.json").write_text(json.dumps(doc) + "\n")
     print(f"wrote {GOLDEN / 'xdawn.json'} ({len(y)} epochs, {int(y.sum())} targets)")

@@ -10,20 +10,29 @@
 //!   xdawn_estimator="scm")` → `TangentSpace(metric="riemann")` → `LogisticRegression(C=1)`
 //!   (MOABB's XdawnCov_TS_SVM.yml with scikit-learn's logistic regression in place of the SVM);
 //! - `xdawn-mdm`: the same `XdawnCovariances` → `MDM(metric="riemann")` (MOABB's
-//!   XdawnCov_MDM.yml).
+//!   XdawnCov_MDM.yml);
+//! - `csp-mne-lda`: MNE's `CSP(n_components=6, reg=None, log=True, norm_trace=False)` on the
+//!   epochs → LDA (svd);
+//! - `fbcsp`: each epoch band-passed into the sub-bands 8-12, ..., 28-32 Hz (MNE-style zero-phase
+//!   IIR on the epoch, as `fbcca`), per band `Covariances("oas")` → `CSP(nfilter=4)`, the 24
+//!   log-variances → `SelectKBest(mutual_info_classif, k=10)` → LDA with Ledoit-Wolf shrinkage
+//!   (MOABB's FBCSP.py with shrinkage LDA in place of the grid-searched SVM; see [`crate::fbcsp`]);
+//! - `xdawn-lda`: pyRiemann `Xdawn(nfilter=4)` (scm) → the filtered epochs flattened (MNE's
+//!   `Vectorizer`) → LDA (svd) (MOABB's xDAWN_LDA.yml).
 
 use ndarray::{Array2, Array3, ArrayView3};
 use serde::{Deserialize, Serialize};
 
 use crate::cca::{Cca, argmax_rows};
 use crate::covariance::{Estimator, check_finite, covariances};
-use crate::csp::Csp;
+use crate::csp::{Csp, MneCsp};
 use crate::error::{DecodeError, Result};
+use crate::fbcsp::Fbcsp;
 use crate::labels::check_labels;
 use crate::lda::{Lda, LdaSolver};
 use crate::logistic::LogisticRegression;
 use crate::riemann::{Mdm, TangentSpace};
-use crate::xdawn::XdawnCovariances;
+use crate::xdawn::{Xdawn, XdawnCovariances};
 
 /// One extension point: something that scores epochs per class.
 pub trait Decoder {
@@ -52,6 +61,9 @@ pub enum PipelineKind {
     Fbcca,
     XdawnTsLr,
     XdawnMdm,
+    CspMneLda,
+    Fbcsp,
+    XdawnLda,
 }
 
 impl PipelineKind {
@@ -63,6 +75,9 @@ impl PipelineKind {
         "fbcca",
         "xdawn-ts-lr",
         "xdawn-mdm",
+        "csp-mne-lda",
+        "fbcsp",
+        "xdawn-lda",
     ];
 
     /// Every kind, in the order of [`PipelineKind::NAMES`].
@@ -74,6 +89,9 @@ impl PipelineKind {
         PipelineKind::Fbcca,
         PipelineKind::XdawnTsLr,
         PipelineKind::XdawnMdm,
+        PipelineKind::CspMneLda,
+        PipelineKind::Fbcsp,
+        PipelineKind::XdawnLda,
     ];
 
     /// Whether the classes are stimulus frequencies (SSVEP, training-free).
@@ -90,6 +108,9 @@ impl PipelineKind {
             PipelineKind::Fbcca => "fbcca",
             PipelineKind::XdawnTsLr => "xdawn-ts-lr",
             PipelineKind::XdawnMdm => "xdawn-mdm",
+            PipelineKind::CspMneLda => "csp-mne-lda",
+            PipelineKind::Fbcsp => "fbcsp",
+            PipelineKind::XdawnLda => "xdawn-lda",
         }
     }
 }
@@ -123,6 +144,23 @@ pub struct PipelineOptions {
     /// FBCCA: sub-bands `[lo, hi]` Hz, band n+1 weighted `(n+1)^-1.25 + 0.25`.
     #[serde(default = "default_fbcca_bands")]
     pub fbcca_bands: Vec<[f64; 2]>,
+    /// FBCSP: sub-bands `[lo, hi]` Hz.
+    #[serde(default = "crate::fbcsp::default_fbcsp_bands")]
+    pub fbcsp_bands: Vec<[f64; 2]>,
+    /// FBCSP: CSP filters per band.
+    #[serde(default = "default_fbcsp_filters")]
+    pub fbcsp_filters: usize,
+    /// FBCSP: features kept by mutual information (0: all).
+    #[serde(default = "default_fbcsp_select")]
+    pub fbcsp_select: usize,
+}
+
+fn default_fbcsp_filters() -> usize {
+    crate::fbcsp::FBCSP_FILTERS
+}
+
+fn default_fbcsp_select() -> usize {
+    crate::fbcsp::FBCSP_SELECT
 }
 
 fn default_xdawn_filters() -> usize {
@@ -145,6 +183,9 @@ impl Default for PipelineOptions {
             harmonics: 3,
             xdawn_filters: default_xdawn_filters(),
             fbcca_bands: default_fbcca_bands(),
+            fbcsp_bands: crate::fbcsp::default_fbcsp_bands(),
+            fbcsp_filters: default_fbcsp_filters(),
+            fbcsp_select: default_fbcsp_select(),
         }
     }
 }
@@ -183,6 +224,19 @@ pub enum Fitted {
     XdawnMdm {
         xdawn_covariances: XdawnCovariances,
         mdm: Mdm,
+    },
+    CspMneLda {
+        csp: MneCsp,
+        lda: Lda,
+    },
+    Fbcsp {
+        /// One zero-phase band-pass per sub-band, applied to each epoch.
+        subbands: Vec<FilterBand>,
+        fbcsp: Fbcsp,
+    },
+    XdawnLda {
+        xdawn: Xdawn,
+        lda: Lda,
     },
 }
 
@@ -300,6 +354,46 @@ impl Fitted {
                     xdawn_covariances,
                 }
             }
+            PipelineKind::CspMneLda => {
+                let csp = MneCsp::fit(epochs, y, opts.csp_filters)?;
+                let feats = csp.transform(epochs)?;
+                let lda = Lda::fit(feats.view(), y, opts.lda_solver)?;
+                Fitted::CspMneLda { csp, lda }
+            }
+            PipelineKind::Fbcsp => {
+                if opts.fbcsp_bands.is_empty() {
+                    return Err(DecodeError::invalid(
+                        "FBCSP sub-bands",
+                        "[]",
+                        "give at least one band",
+                    ));
+                }
+                let subbands = opts
+                    .fbcsp_bands
+                    .iter()
+                    .map(|b| FilterBand::design(*b, sfreq))
+                    .collect::<Result<Vec<_>>>()?;
+                let filtered = subbands
+                    .iter()
+                    .map(|b| b.apply(epochs))
+                    .collect::<Result<Vec<_>>>()?;
+                let views: Vec<_> = filtered.iter().map(|x| x.view()).collect();
+                let fbcsp = Fbcsp::fit(
+                    &views,
+                    y,
+                    opts.fbcsp_filters,
+                    opts.covariance,
+                    opts.fbcsp_select,
+                    LdaSolver::LsqrAuto,
+                )?;
+                Fitted::Fbcsp { subbands, fbcsp }
+            }
+            PipelineKind::XdawnLda => {
+                let xdawn = Xdawn::fit(epochs, y, opts.xdawn_filters, Estimator::Scm)?;
+                let feats = vectorize(&xdawn.transform(epochs)?);
+                let lda = Lda::fit(feats.view(), y, LdaSolver::Svd)?;
+                Fitted::XdawnLda { xdawn, lda }
+            }
             PipelineKind::Cca | PipelineKind::Fbcca => {
                 if cca_freqs.len() < 2 {
                     return Err(DecodeError::invalid(
@@ -344,6 +438,9 @@ impl Fitted {
             Fitted::Fbcca { .. } => PipelineKind::Fbcca,
             Fitted::XdawnTsLr { .. } => PipelineKind::XdawnTsLr,
             Fitted::XdawnMdm { .. } => PipelineKind::XdawnMdm,
+            Fitted::CspMneLda { .. } => PipelineKind::CspMneLda,
+            Fitted::Fbcsp { .. } => PipelineKind::Fbcsp,
+            Fitted::XdawnLda { .. } => PipelineKind::XdawnLda,
         }
     }
 
@@ -357,6 +454,74 @@ impl Fitted {
         sfreq: f64,
     ) -> std::result::Result<(), String> {
         match self {
+            Fitted::CspMneLda { csp, lda } => {
+                check_matrix("csp.filters", &csp.filters, None, Some(n_channels))?;
+                let k = csp.filters.nrows();
+                if csp.eigenvalues.len() != k {
+                    return Err(format!(
+                        "csp.eigenvalues has {} values for {k} filters",
+                        csp.eigenvalues.len()
+                    ));
+                }
+                if csp.rank == 0 || csp.rank > n_channels || k > csp.rank {
+                    return Err(format!(
+                        "csp.rank is {} with {k} filters; expected {k} to {n_channels}",
+                        csp.rank
+                    ));
+                }
+                check_lda(lda, k, n_classes)
+            }
+            Fitted::Fbcsp { subbands, fbcsp } => {
+                if subbands.is_empty() || subbands.len() > MAX_SUBBANDS {
+                    return Err(format!(
+                        "fbcsp lists {} sub-bands; expected 1 to {MAX_SUBBANDS}",
+                        subbands.len()
+                    ));
+                }
+                for (i, b) in subbands.iter().enumerate() {
+                    check_band(&format!("subbands[{i}]"), b, sfreq)?;
+                }
+                if fbcsp.csps.len() != subbands.len() {
+                    return Err(format!(
+                        "fbcsp.csps holds {} CSPs for {} sub-bands",
+                        fbcsp.csps.len(),
+                        subbands.len()
+                    ));
+                }
+                let mut n_features = 0;
+                for (i, csp) in fbcsp.csps.iter().enumerate() {
+                    check_matrix(
+                        &format!("fbcsp.csps[{i}].filters"),
+                        &csp.filters,
+                        None,
+                        Some(n_channels),
+                    )?;
+                    if csp.eigenvalues.len() != csp.filters.nrows() {
+                        return Err(format!(
+                            "fbcsp.csps[{i}].eigenvalues has {} values for {} filters",
+                            csp.eigenvalues.len(),
+                            csp.filters.nrows()
+                        ));
+                    }
+                    n_features += csp.filters.nrows();
+                }
+                let sel = &fbcsp.selected;
+                if sel.is_empty() || sel.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err(
+                        "fbcsp.selected must list at least one feature, in increasing order".into(),
+                    );
+                }
+                if let Some(bad) = sel.iter().find(|&&j| j >= n_features) {
+                    return Err(format!(
+                        "fbcsp.selected names feature {bad}; the bands give {n_features}"
+                    ));
+                }
+                check_lda(&fbcsp.lda, sel.len(), n_classes)
+            }
+            Fitted::XdawnLda { xdawn, lda } => {
+                let f = check_xdawn_filters(xdawn, n_channels, n_classes, n_samples)?;
+                check_lda(lda, f * n_samples, n_classes)
+            }
             Fitted::XdawnTsLr {
                 xdawn_covariances,
                 tangent_space,
@@ -454,6 +619,9 @@ impl Fitted {
             | Fitted::XdawnMdm {
                 xdawn_covariances, ..
             } => Some(xdawn_covariances.xdawn.filters.ncols()),
+            Fitted::CspMneLda { csp, .. } => Some(csp.filters.ncols()),
+            Fitted::Fbcsp { fbcsp, .. } => fbcsp.csps.first().map(|c| c.filters.ncols()),
+            Fitted::XdawnLda { xdawn, .. } => Some(xdawn.filters.ncols()),
             Fitted::Cca { .. } | Fitted::Fbcca { .. } => None,
         }
     }
@@ -506,7 +674,16 @@ fn check_xdawn(
     n_classes: usize,
     n_samples: usize,
 ) -> std::result::Result<usize, String> {
-    let x = &xc.xdawn;
+    Ok(2 * check_xdawn_filters(&xc.xdawn, n_channels, n_classes, n_samples)?)
+}
+
+/// Returns the number of xDAWN filters (all classes).
+fn check_xdawn_filters(
+    x: &Xdawn,
+    n_channels: usize,
+    n_classes: usize,
+    n_samples: usize,
+) -> std::result::Result<usize, String> {
     let k = x.filters_per_class;
     if k == 0 || k > n_channels {
         return Err(format!(
@@ -525,7 +702,15 @@ fn check_xdawn(
         Some(n_classes * k),
         Some(n_samples),
     )?;
-    Ok(2 * n_classes * k)
+    Ok(n_classes * k)
+}
+
+/// Filtered epochs (n × F × T) flattened per epoch in C order (MNE's `Vectorizer`): n × F·T.
+fn vectorize(x: &Array3<f64>) -> Array2<f64> {
+    let (n, f, t) = x.dim();
+    let flat = x.as_standard_layout().to_owned();
+    Array2::from_shape_vec((n, f * t), flat.into_raw_vec_and_offset().0)
+        .unwrap_or_else(|_| Array2::from_shape_fn((n, f * t), |(i, j)| x[[i, j / t, j % t]]))
 }
 
 fn check_band(what: &str, b: &FilterBand, sfreq: f64) -> std::result::Result<(), String> {
@@ -656,6 +841,8 @@ impl Decoder for Fitted {
     fn n_classes(&self) -> usize {
         match self {
             Fitted::CspLda { .. } | Fitted::TsLr { .. } | Fitted::XdawnTsLr { .. } => 2,
+            Fitted::CspMneLda { lda, .. } | Fitted::XdawnLda { lda, .. } => lda.n_classes,
+            Fitted::Fbcsp { fbcsp, .. } => fbcsp.lda.n_classes,
             Fitted::Mdm { mdm, .. } | Fitted::XdawnMdm { mdm, .. } => mdm.means.len(),
             Fitted::Cca { cca } | Fitted::Fbcca { cca, .. } => cca.freqs.len(),
         }
@@ -720,6 +907,29 @@ impl Decoder for Fitted {
             } => {
                 let covs = xdawn_covariances.transform(epochs)?;
                 Ok(mdm.transform(covs.view())?.mapv(|d| -d * d))
+            }
+            Fitted::CspMneLda { csp, lda } => {
+                let f = csp.transform(epochs)?;
+                Ok(binary_or_multi(lda.decision_function(f.view())?))
+            }
+            Fitted::Fbcsp { subbands, fbcsp } => {
+                let filtered = subbands
+                    .iter()
+                    .map(|b| b.apply(epochs))
+                    .collect::<Result<Vec<_>>>()?;
+                let views: Vec<_> = filtered.iter().map(|x| x.view()).collect();
+                Ok(binary_or_multi(fbcsp.decision_function(&views)?))
+            }
+            Fitted::XdawnLda { xdawn, lda } => {
+                let t = epochs.dim().2;
+                if t != xdawn.evokeds.ncols() {
+                    return Err(DecodeError::Shape(format!(
+                        "xDAWN + LDA was trained on epochs of {} samples, epochs have {t}; use the training epoch window",
+                        xdawn.evokeds.ncols()
+                    )));
+                }
+                let f = vectorize(&xdawn.transform(epochs)?);
+                Ok(binary_or_multi(lda.decision_function(f.view())?))
             }
         }
     }

@@ -82,3 +82,20 @@ fn mne_csp_matches_mne_full_rank_and_average_referenced() {
     let car = &x - &mean;
     check_case("car", &car, &y, &g["car"]);
 }
+
+#[test]
+fn csp_mne_lda_pipeline_gives_mne_sklearn_decisions() {
+    use bci_decode::{Decoder, Fitted, PipelineKind, PipelineOptions};
+    let (x, y) = s001();
+    let g = golden("csp_mne.json");
+    let opts = PipelineOptions::default();
+    let p = Fitted::fit(PipelineKind::CspMneLda, x.view(), &y, &opts, 160.0, &[]).unwrap();
+    let s = p.scores(x.view()).unwrap();
+    let gd = vec1(&g["raw"]["lda_decision"]);
+    let worst = gd
+        .iter()
+        .enumerate()
+        .fold(0.0f64, |a, (i, v)| a.max((s[[i, 1]] - s[[i, 0]] - v).abs()));
+    println!("csp-mne-lda pipeline decision max |diff| {worst:e}");
+    assert!(worst < 1e-6, "csp-mne-lda decision differs by {worst:e}");
+}
