@@ -49,7 +49,7 @@ fn sym_eigen_body(a: &[f64], n: usize, vectors: bool) -> (Vec<f64>, Vec<f64>) {
     }
     let mut d = vec![0.0; n];
     let mut e = vec![0.0; n];
-    tridiagonalize(&mut v, &mut d, &mut e, n);
+    tridiagonalize(&mut v, &mut d, &mut e, n, vectors);
     if !vectors {
         ql_implicit(&mut [], &mut d, &mut e, n);
         let mut vals = d;
@@ -88,11 +88,11 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     t
 }
 
-/// Householder reduction of the column-stored symmetric `v`: on return `v` holds the orthogonal
-/// transform (column-stored), `d` the diagonal and `e[1..]` the sub-diagonal of the tridiagonal
-/// matrix.
+/// Householder reduction of the column-stored symmetric `v`: on return `d` holds the diagonal and
+/// `e[1..]` the sub-diagonal of the tridiagonal matrix, and, with `accumulate`, `v` the orthogonal
+/// transform (column-stored).
 #[inline(always)]
-fn tridiagonalize(v: &mut [f64], d: &mut [f64], e: &mut [f64], n: usize) {
+fn tridiagonalize(v: &mut [f64], d: &mut [f64], e: &mut [f64], n: usize, accumulate: bool) {
     for j in 0..n {
         d[j] = v[j * n + n - 1];
     }
@@ -153,6 +153,14 @@ fn tridiagonalize(v: &mut [f64], d: &mut [f64], e: &mut [f64], n: usize) {
         }
         d[i] = h;
     }
+    e[0] = 0.0;
+    if !accumulate {
+        // The reduction leaves the tridiagonal's diagonal on the diagonal of v.
+        for j in 0..n {
+            d[j] = v[j * n + j];
+        }
+        return;
+    }
     // Accumulate the transformations.
     for i in 0..n - 1 {
         v[i * n + n - 1] = v[i * n + i];
@@ -179,7 +187,6 @@ fn tridiagonalize(v: &mut [f64], d: &mut [f64], e: &mut [f64], n: usize) {
         v[j * n + n - 1] = 0.0;
     }
     v[(n - 1) * n + n - 1] = 1.0;
-    e[0] = 0.0;
 }
 
 /// Implicit QL on the tridiagonal (d, e); `w` holds the transform column by column (the

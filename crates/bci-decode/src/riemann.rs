@@ -45,11 +45,14 @@ pub(crate) fn mean_riemann_na(mats: &[Mat]) -> Result<Mat> {
     let mut tau = f64::MAX;
     for _ in 0..MEAN_MAX_ITER {
         let (m12, mm12) = sqrt_invsqrt(&m, "Riemannian mean iterate")?;
-        let mut j = Mat::zeros(n, n);
-        for (i, x) in mats.iter().enumerate() {
-            let inner = &mm12 * x * &mm12;
+        let logs = par_map(mats.len(), |i| {
+            let inner = &mm12 * &mats[i] * &mm12;
             let (vals, vecs) = eigh_spd(&inner, &format!("covariance of epoch {i}"))?;
-            j += recompose(&vals, &vecs, f64::ln) * w;
+            Ok(recompose(&vals, &vecs, f64::ln))
+        });
+        let mut j = Mat::zeros(n, n);
+        for log in logs {
+            j += log? * w;
         }
         let (jv, jvec) = eigh(&j);
         let step = recompose(&jv, &jvec, |v| (nu * v).exp());
@@ -131,12 +134,14 @@ impl TangentSpace {
         }
         let (_, mm12) = sqrt_invsqrt(&to_na(self.reference.view()), "tangent-space reference")?;
         let d = c * (c + 1) / 2;
-        let mut out = Array2::zeros((covs.dim().0, d));
-        for (i, x) in covs.axis_iter(Axis(0)).enumerate() {
-            let inner = &mm12 * to_na(x) * &mm12;
+        let rows = par_map(covs.dim().0, |i| {
+            let inner = &mm12 * to_na(covs.index_axis(Axis(0), i)) * &mm12;
             let (vals, vecs) = eigh_spd(&inner, &format!("covariance of epoch {i}"))?;
-            out.row_mut(i)
-                .assign(&upper(&recompose(&vals, &vecs, f64::ln)));
+            Ok(upper(&recompose(&vals, &vecs, f64::ln)))
+        });
+        let mut out = Array2::zeros((covs.dim().0, d));
+        for (i, row) in rows.into_iter().enumerate() {
+            out.row_mut(i).assign(&row?);
         }
         Ok(out)
     }
@@ -165,11 +170,17 @@ impl Mdm {
     /// Riemannian distance of each matrix to each class mean (n × n_classes).
     pub fn transform(&self, covs: ArrayView3<f64>) -> Result<Array2<f64>> {
         let means: Vec<Mat> = self.means.iter().map(|m| to_na(m.view())).collect();
+        let rows = par_map(covs.dim().0, |i| {
+            let xn = to_na(covs.index_axis(Axis(0), i));
+            means
+                .iter()
+                .map(|m| distance_na(&xn, m))
+                .collect::<Result<Vec<f64>>>()
+        });
         let mut out = Array2::zeros((covs.dim().0, means.len()));
-        for (i, x) in covs.axis_iter(Axis(0)).enumerate() {
-            let xn = to_na(x);
-            for (k, m) in means.iter().enumerate() {
-                out[[i, k]] = distance_na(&xn, m)?;
+        for (i, row) in rows.into_iter().enumerate() {
+            for (k, v) in row?.into_iter().enumerate() {
+                out[[i, k]] = v;
             }
         }
         Ok(out)
@@ -208,6 +219,34 @@ pub(crate) fn argmin_rows(d: &Array2<f64>) -> Vec<usize> {
                 .0
         })
         .collect()
+}
+
+/// `f(0), …, f(n - 1)` computed on up to `available_parallelism` scoped threads, each taking a
+/// contiguous run of indices, returned in index order — so what callers sum or report does not
+/// depend on the number of threads.
+fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> Result<T> + Sync) -> Vec<Result<T>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(n / 2);
+    if threads <= 1 {
+        return (0..n).map(f).collect();
+    }
+    let per = n.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let f = &f;
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || (t * per..((t + 1) * per).min(n)).map(f).collect::<Vec<_>>())
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|h| -> Vec<Result<T>> {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// Riemannian means as a batch helper: (n_classes × c × c).
