@@ -170,6 +170,18 @@ impl Mdm {
     /// Riemannian distance of each matrix to each class mean (n × n_classes).
     pub fn transform(&self, covs: ArrayView3<f64>) -> Result<Array2<f64>> {
         let means: Vec<Mat> = self.means.iter().map(|m| to_na(m.view())).collect();
+        if let Some(m) = means
+            .iter()
+            .find(|m| m.nrows() != covs.dim().1 || m.ncols() != covs.dim().2)
+        {
+            return Err(DecodeError::Shape(format!(
+                "MDM class means are {} x {}, matrices are {} x {}",
+                m.nrows(),
+                m.ncols(),
+                covs.dim().1,
+                covs.dim().2
+            )));
+        }
         let rows = par_map(covs.dim().0, |i| {
             let xn = to_na(covs.index_axis(Axis(0), i));
             means

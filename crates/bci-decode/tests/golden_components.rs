@@ -167,4 +167,8 @@ fn mdm_matches_pyriemann() {
     let diff = max_abs_diff(d.view(), &vec2(&g["distances"]));
     assert!(diff < 1e-8, "MDM distances: max abs diff {diff:e}");
     assert_eq!(mdm.predict(covs.view()).unwrap(), usizes(&g["predictions"]));
+    // Matrices of another size than the class means: a typed error naming both, not a panic.
+    let small = covs.slice(ndarray::s![.., ..8, ..8]);
+    let err = mdm.predict(small).unwrap_err().to_string();
+    assert!(err.contains("64 x 64") && err.contains("8 x 8"), "{err}");
 }
