@@ -87,6 +87,30 @@ seeds["fbcca"] = base("fbcca", {
                   "padlen": 30}],
 }, classes=("13", "17"), events=("33025", "33027"), sfreq=256.0)
 seeds["fbcca"]["filter"] = None
+seeds["csp-mne-lda"] = base("csp-mne-lda", {
+    "kind": "csp-mne-lda",
+    "csp": {"filters": arr([[0.5, -0.2, 0.1], [0.1, 0.4, -0.3]]), "eigenvalues": [0.9, 0.1],
+            "rank": 3},
+    "lda": {"solver": "svd", "coef": arr([[1.5, -2.0]]), "intercept": arr([0.25]), "n_classes": 2},
+})
+SUBBAND = {"sos": [[0.1, 0.2, 0.1, 1.0, -0.5, 0.2], [1.0, -2.0, 1.0, 1.0, -1.2, 0.5]], "padlen": 30}
+seeds["fbcsp"] = base("fbcsp", {
+    "kind": "fbcsp",
+    "subbands": [dict(SUBBAND, band=[8.0, 12.0]), dict(SUBBAND, band=[12.0, 16.0])],
+    "fbcsp": {
+        "covariance": "oas",
+        "csps": [{"filters": arr([[0.5, -0.2, 0.1], [0.1, 0.4, -0.3]]), "eigenvalues": [0.9, 0.1]},
+                 {"filters": arr([[0.2, 0.3, -0.6], [-0.4, 0.1, 0.2]]), "eigenvalues": [0.8, 0.2]}],
+        "selected": [0, 2, 3],
+        "lda": {"solver": "lsqr_auto", "coef": arr([[1.5, -2.0, 0.5]]), "intercept": arr([0.25]),
+                "n_classes": 2},
+    },
+})
+seeds["xdawn-lda"] = base("xdawn-lda", {
+    "kind": "xdawn-lda", "xdawn": XDAWN["xdawn"],
+    "lda": {"solver": "svd", "coef": arr([[0.01 * ((i % 9) - 4) for i in range(2 * N_SAMPLES)]]),
+            "intercept": arr([-0.1]), "n_classes": 2},
+}, classes=("NonTarget", "Target"), events=("nontarget", "target"))
 
 os.makedirs(os.path.join(HERE, "seeds"), exist_ok=True)
 for name, model in seeds.items():

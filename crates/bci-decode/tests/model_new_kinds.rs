@@ -95,3 +95,88 @@ fn new_kinds_round_trip_and_refuse_damaged_parts() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn seed(name: &str) -> serde_json::Value {
+    let p = root().join(format!("crates/bci-decode/fuzz/seeds/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&p).expect("fuzz seed")).expect("seed json")
+}
+
+/// The fuzz seeds of the new kinds load and score epochs of their shape; damaged copies are
+/// refused at load with the field named.
+#[test]
+fn new_kind_seeds_load_score_and_refuse_damage() {
+    use bci_decode::Decoder;
+    for name in ["csp-mne-lda", "fbcsp", "xdawn-lda"] {
+        let model = Model::from_json(&seed(name).to_string())
+            .unwrap_or_else(|e| panic!("seed {name}: {e}"));
+        let (_, n) = model.window.samples(model.sample_rate).unwrap();
+        let x = ndarray::Array3::from_shape_fn((3, model.channels.len(), n), |(e, c, t)| {
+            ((t as f64) * 0.3 * (c as f64 + 1.0) + e as f64).sin() + (c * t % 5) as f64 * 0.1
+        });
+        let s = model
+            .pipeline
+            .scores(x.view())
+            .unwrap_or_else(|e| panic!("seed {name}: {e}"));
+        assert_eq!(s.dim(), (3, 2), "seed {name}");
+        assert!(s.iter().all(|v| v.is_finite()), "seed {name}: {s:?}");
+    }
+    let cases: Vec<(&str, &str, serde_json::Value, &str)> = vec![
+        (
+            "csp-mne-lda",
+            "/pipeline/csp/eigenvalues",
+            serde_json::json!([0.5]),
+            "csp.eigenvalues has 1 values for 2 filters",
+        ),
+        (
+            "fbcsp",
+            "/pipeline/fbcsp/selected",
+            serde_json::json!([0, 9]),
+            "fbcsp.selected names feature 9; the bands give 4",
+        ),
+        (
+            "fbcsp",
+            "/pipeline/subbands",
+            serde_json::json!([]),
+            "fbcsp lists 0 sub-bands",
+        ),
+        (
+            "fbcsp",
+            "/pipeline/fbcsp/csps/1/filters",
+            serde_json::json!({"v": 1, "dim": [1, 2], "data": [1.0, 0.0]}),
+            "fbcsp.csps[1].filters is 1 x 2; expected k x 3",
+        ),
+        (
+            "fbcsp",
+            "/pipeline/fbcsp/lda/coef",
+            serde_json::json!({"v": 1, "dim": [1, 2], "data": [1.0, 0.0]}),
+            "lda.coef is 1 x 2; expected 1 x 3",
+        ),
+        (
+            "xdawn-lda",
+            "/pipeline/xdawn/evokeds",
+            serde_json::json!({"v": 1, "dim": [2, 2], "data": [1.0, 0.0, 0.0, 1.0]}),
+            "xdawn.evokeds is 2 x 2; expected 2 x 81",
+        ),
+        (
+            "xdawn-lda",
+            "/pipeline/lda/n_classes",
+            serde_json::json!(3),
+            "lda.n_classes is 3 but the model has 2 classes",
+        ),
+    ];
+    for (name, pointer, value, want) in cases {
+        let mut v = seed(name);
+        *v.pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{name}: no {pointer}")) = value;
+        let err = Model::from_json(&v.to_string()).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(err, DecodeError::ModelFile { .. }),
+            "{name} {pointer}: {err:?}"
+        );
+        assert!(
+            msg.contains(want),
+            "{name} {pointer}: message lacks {want:?}: {msg}"
+        );
+    }
+}
