@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::covariance::ledoit_wolf;
 use crate::error::{DecodeError, Result};
 use crate::labels::{check_labels, class_indices};
-use crate::linalg::{Mat, from_na, svd_right, to_na};
+use crate::linalg::{Mat, eigh, from_na, svd_right, to_na};
 
 /// Which scikit-learn solver to reproduce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,7 +141,13 @@ fn solve_svd(
     std.mapv_inplace(|s| if s == 0.0 { 1.0 } else { s });
     let fac = (1.0 / n as f64).sqrt();
     let xs = Mat::from_fn(n, p, |i, j| fac * (xc[[i, j]] / std[j]));
-    let (s, vt) = svd_right(&xs);
+    // More features than epochs (e.g. xDAWN + LDA on flattened epochs): the thin SVD from the
+    // n × n Gram matrix, instead of the eigen-decomposition of the p × p one.
+    let (s, vt) = if n < p {
+        svd_right_thin(&xs)
+    } else {
+        svd_right(&xs)
+    };
     let rank = s.iter().filter(|&&v| v > LDA_TOL).count();
     if rank == 0 {
         return Err(DecodeError::SingularCovariance {
@@ -175,6 +181,25 @@ fn solve_svd(
     let shift = coef.dot(&xbar);
     intercept -= &shift;
     Ok((coef, intercept))
+}
+
+/// Singular values (descending, n of them) and the matching right singular vectors (rows, n × p)
+/// of a wide `m` (n < p), from the eigen-decomposition of `m mᵀ`: `v_r = mᵀ u_r / s_r`. Rows with
+/// `s_r = 0` are left zero (they fall below every rank tolerance).
+fn svd_right_thin(m: &Mat) -> (nalgebra::DVector<f64>, Mat) {
+    let (n, p) = (m.nrows(), m.ncols());
+    let g = m * m.transpose();
+    let g = (&g + g.transpose()) * 0.5;
+    let (vals, u) = eigh(&g);
+    let s = nalgebra::DVector::from_fn(n, |i, _| vals[n - 1 - i].max(0.0).sqrt());
+    let mut vt = Mat::zeros(n, p);
+    for r in 0..n {
+        if s[r] > 0.0 {
+            let row = u.column(n - 1 - r).transpose() * m / s[r];
+            vt.row_mut(r).copy_from(&row);
+        }
+    }
+    (s, vt)
 }
 
 /// scikit-learn's `StandardScaler` then `ledoit_wolf`, rescaled back.
