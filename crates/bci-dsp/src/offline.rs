@@ -5,7 +5,7 @@
 //! as the streaming [`SosFilter`], so offline and live filtering give the same numbers.
 
 use bci_core::{Error, Result};
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
 use crate::design::{Band, Sos, butter};
 use crate::stream::{Kernel, SosFilter};
@@ -27,13 +27,8 @@ fn check_input(x: &ArrayView2<f64>) -> Result<()> {
             "need at least one channel",
         ));
     }
-    // `v - v` is NaN exactly for non-finite `v`; summing it over chunks vectorises, unlike a
-    // search that stops early, and the search below only runs when something is wrong.
-    #[allow(clippy::eq_op)]
     let all_finite = match x.as_slice() {
-        Some(s) => s
-            .chunks(4096)
-            .all(|c| c.iter().fold(0.0, |a, v| a + (v - v)) == 0.0),
+        Some(s) => s.chunks(4096).all(all_finite),
         None => x.iter().all(|v| v.is_finite()),
     };
     if !all_finite {
@@ -49,6 +44,22 @@ fn check_input(x: &ArrayView2<f64>) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Whether every value is finite. `v - v` is NaN exactly for non-finite `v`; eight running sums
+/// of it vectorise (one running sum, or a search that stops early, would not), and the caller's
+/// search for the culprit only runs when something is wrong.
+#[allow(clippy::eq_op)]
+fn all_finite(values: &[f64]) -> bool {
+    let mut acc = [0.0f64; 8];
+    let mut lanes = values.chunks_exact(8);
+    for c in &mut lanes {
+        for (a, v) in acc.iter_mut().zip(c) {
+            *a += v - v;
+        }
+    }
+    let tail: f64 = lanes.remainder().iter().map(|v| v - v).sum();
+    acc.iter().sum::<f64>() + tail == 0.0
 }
 
 /// Frames per block when channels-first data go through the frame-major kernel: a block of
@@ -153,15 +164,56 @@ pub fn sosfilt_with(
     }
     let x = x.as_standard_layout();
     let src = x.as_slice().unwrap_or(&[]);
-    let mut f = SosFilter::<f64>::with_kernel(sos, nch, kernel)?;
-    if initial == Initial::Steady {
-        f.set_steady_state(&column(src, n, 0))?;
-    }
     let mut out = vec![0.0; nch * n];
-    let mut buf = vec![0.0; BLOCK * nch];
-    pass(&mut f, Some(src), &mut out, n, false, &mut buf)?;
+    by_channel_groups(Some(src), &mut out, n, |src, out| {
+        let rows = out.len() / n;
+        let mut f = SosFilter::<f64>::with_kernel(sos, rows, kernel)?;
+        if initial == Initial::Steady {
+            f.set_steady_state(&column(src.unwrap_or(out), n, 0))?;
+        }
+        let mut buf = vec![0.0; BLOCK * rows];
+        pass(&mut f, src, out, n, false, &mut buf)
+    })?;
     Array2::from_shape_vec((nch, n), out)
         .map_err(|e| Error::invalid("output shape", format!("{nch}x{n}"), e.to_string()))
+}
+
+/// Runs `filter(src_rows, out_rows)` over groups of whole rows (channels) of `len` samples
+/// (`src` `None`: the rows are filtered in place), on up to `available_parallelism` scoped
+/// threads for large arrays. Groups are whole multiples of 8 channels, the kernel's lane groups,
+/// so every channel gets the same arithmetic whatever the split; the first error (by channel)
+/// is returned.
+fn by_channel_groups(
+    src: Option<&[f64]>,
+    out: &mut [f64],
+    len: usize,
+    filter: impl Fn(Option<&[f64]>, &mut [f64]) -> Result<()> + Sync,
+) -> Result<()> {
+    // Below this many samples × channels a thread costs more than it saves.
+    const MIN_PARALLEL: usize = 1 << 20;
+    let nch = out.len() / len;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(nch.div_ceil(8));
+    if threads <= 1 || out.len() < MIN_PARALLEL {
+        return filter(src, out);
+    }
+    let rows = nch.div_ceil(threads).div_ceil(8) * 8 * len;
+    std::thread::scope(|scope| {
+        let filter = &filter;
+        let workers: Vec<_> = out
+            .chunks_mut(rows)
+            .enumerate()
+            .map(|(k, o)| {
+                let s = src.map(|s| &s[k * rows..(k * rows + o.len())]);
+                scope.spawn(move || filter(s, o))
+            })
+            .collect();
+        workers.into_iter().try_for_each(|w| {
+            w.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    })
 }
 
 /// Zero-phase filtering like `scipy.signal.sosfiltfilt(sos, x, padtype="odd", padlen=padlen)`;
@@ -178,23 +230,12 @@ pub fn sosfiltfilt_with(
     padlen: Option<usize>,
     kernel: Kernel,
 ) -> Result<Array2<f64>> {
-    check_input(&x)?;
-    let n = x.ncols();
-    let edge = padlen.unwrap_or_else(|| sos.default_padlen());
-    if n <= edge {
-        return Err(Error::invalid(
-            "signal length",
-            n,
-            format!("must be greater than the zero-phase padding of {edge} samples"),
-        ));
-    }
+    let edge = check_zero_phase(sos, &x, padlen)?;
     filtfilt_padded(sos, x, edge, kernel)
 }
 
-/// Forward then backward pass over the signal extended by `edge` samples of odd reflection
-/// (`2 x[0] - x[k]` before, `2 x[-1] - x[-1-k]` after; `edge < n`), each pass starting from
-/// the steady state of its first sample: what `sosfiltfilt` does after padding. Only the
-/// extensions are held apart; the output array is the one buffer the signal is filtered in.
+/// Zero-phase filtering with `edge` samples of odd reflection (see [`filtfilt_rows`]) into a
+/// new array.
 fn filtfilt_padded(
     sos: &Sos,
     x: ArrayView2<f64>,
@@ -204,9 +245,68 @@ fn filtfilt_padded(
     let (nch, n) = x.dim();
     let x = x.as_standard_layout();
     let src = x.as_slice().unwrap_or(&[]);
+    let mut out = vec![0.0; nch * n];
+    by_channel_groups(Some(src), &mut out, n, |src, out| {
+        filtfilt_rows(sos, src, out, n, edge, kernel)
+    })?;
+    Array2::from_shape_vec((nch, n), out)
+        .map_err(|e| Error::invalid("output shape", format!("{nch}x{n}"), e.to_string()))
+}
+
+/// [`sosfiltfilt`] in place, as MNE's `Raw.filter` works: no output array is allocated (for a
+/// long recording, allocating and first touching the output costs as much as filtering it).
+/// `x` must be in standard (C) layout.
+pub fn sosfiltfilt_inplace(
+    sos: &Sos,
+    mut x: ArrayViewMut2<f64>,
+    padlen: Option<usize>,
+) -> Result<()> {
+    let edge = check_zero_phase(sos, &x.view(), padlen)?;
+    let n = x.ncols();
+    let Some(data) = x.as_slice_mut() else {
+        return Err(Error::invalid(
+            "array layout",
+            "not C-contiguous",
+            "in-place filtering needs a standard-layout channels × samples array",
+        ));
+    };
+    by_channel_groups(None, data, n, |src, out| {
+        filtfilt_rows(sos, src, out, n, edge, Kernel::Auto)
+    })
+}
+
+/// Checks the input of a zero-phase filter and returns the padding length.
+fn check_zero_phase(sos: &Sos, x: &ArrayView2<f64>, padlen: Option<usize>) -> Result<usize> {
+    check_input(x)?;
+    let n = x.ncols();
+    let edge = padlen.unwrap_or_else(|| sos.default_padlen());
+    if n <= edge {
+        return Err(Error::invalid(
+            "signal length",
+            n,
+            format!("must be greater than the zero-phase padding of {edge} samples"),
+        ));
+    }
+    Ok(edge)
+}
+
+/// Forward then backward pass over the signal extended by `edge` samples of odd reflection
+/// (`2 x[0] - x[k]` before, `2 x[-1] - x[-1-k]` after; `edge < n`), each pass starting from
+/// the steady state of its first sample: what `sosfiltfilt` does after padding. Rows of `n`
+/// samples are read from `src` (from `out` itself when `None`) and the result is written to
+/// `out`; only the extensions are held apart.
+fn filtfilt_rows(
+    sos: &Sos,
+    src: Option<&[f64]>,
+    out: &mut [f64],
+    n: usize,
+    edge: usize,
+    kernel: Kernel,
+) -> Result<()> {
+    let nch = out.len() / n;
     let mut pre = vec![0.0; nch * edge];
     let mut post = vec![0.0; nch * edge];
-    for (c, row) in src.chunks_exact(n).enumerate() {
+    for (c, row) in src.unwrap_or(out).chunks_exact(n).enumerate() {
         let (x0, xl) = (row[0], row[n - 1]);
         for k in 1..=edge {
             pre[c * edge + edge - k] = 2.0 * x0 - row[k];
@@ -214,28 +314,25 @@ fn filtfilt_padded(
         }
     }
     let mut f = SosFilter::<f64>::with_kernel(sos, nch, kernel)?;
-    let mut out = vec![0.0; nch * n];
     let mut buf = vec![0.0; BLOCK * nch];
     let first = if edge > 0 {
         column(&pre, edge, 0)
     } else {
-        column(src, n, 0)
+        column(src.unwrap_or(out), n, 0)
     };
     f.set_steady_state(&first)?;
     pass(&mut f, None, &mut pre, edge, false, &mut buf)?;
-    pass(&mut f, Some(src), &mut out, n, false, &mut buf)?;
+    pass(&mut f, src, out, n, false, &mut buf)?;
     pass(&mut f, None, &mut post, edge, false, &mut buf)?;
     let last = if edge > 0 {
         column(&post, edge, edge - 1)
     } else {
-        column(&out, n, n - 1)
+        column(out, n, n - 1)
     };
     f.set_steady_state(&last)?;
     pass(&mut f, None, &mut post, edge, true, &mut buf)?;
-    pass(&mut f, None, &mut out, n, true, &mut buf)?;
     // The backward pass over the leading extension would only produce samples that are cut.
-    Array2::from_shape_vec((nch, n), out)
-        .map_err(|e| Error::invalid("output shape", format!("{nch}x{n}"), e.to_string()))
+    pass(&mut f, None, out, n, true, &mut buf)
 }
 
 /// Length of a filter's impulse response until it stays below 0.1% of its running peak, as

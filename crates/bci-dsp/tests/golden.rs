@@ -221,6 +221,26 @@ fn real_eeg_s001r04_equals_scipy_and_mne() {
         }
     }
     let ym = mne.apply(x.view()).unwrap();
+    // 64 channels x ~20,000 samples is large enough to be filtered in channel groups on threads:
+    // in place gives the same array, and so does filtering 8 channels at a time on one thread.
+    assert!(x.len() >= 1 << 20, "S001R04 should take the threaded path");
+    let mut inplace = x.clone();
+    sosfiltfilt_inplace(&sos, inplace.view_mut(), None).unwrap();
+    assert_eq!(inplace, yy, "in-place zero-phase differs from sosfiltfilt");
+    for c0 in (0..x.nrows()).step_by(8) {
+        let part = x.slice(ndarray::s![c0..c0 + 8, ..]);
+        assert!(part.len() < 1 << 20, "a group of 8 must stay on one thread");
+        assert_eq!(
+            sosfiltfilt(&sos, part, None).unwrap(),
+            yy.slice(ndarray::s![c0..c0 + 8, ..]),
+            "channels {c0}.. filtered alone differ from the threaded whole"
+        );
+        assert_eq!(
+            sosfilt(&sos, part, Initial::Zero).unwrap(),
+            y.slice(ndarray::s![c0..c0 + 8, ..]),
+            "causal: channels {c0}.. alone differ from the threaded whole"
+        );
+    }
     let mut worst = [0.0f64; 3];
     for i in 0..chans.len() {
         for (k, (key, out)) in [("sosfilt", &y), ("sosfiltfilt", &yy), ("mne_iir", &ym)]
