@@ -13,6 +13,7 @@ Pipelines (pyRiemann 0.12 + scikit-learn):
   xdawn-ts-lr  XdawnCovariances(nfilter=4, estimator="oas", xdawn_estimator="scm")
                + TangentSpace(metric="riemann") + LogisticRegression(C=1)
   xdawn-mdm    XdawnCovariances(nfilter=4, estimator="oas", xdawn_estimator="scm") + MDM
+  xdawn-lda    Xdawn(nfilter=4) + MNE Vectorizer + LinearDiscriminantAnalysis() (xDAWN_LDA.yml)
   csp-lda, ts-lr, mdm  as MOABB's CSP.yml / TSLR.yml / MDM.yml on Covariances("oas")
 
 Two modes:
@@ -67,7 +68,8 @@ def load_bi2012(data_root, mode="zero-phase"):
 def pipelines():
     from pyriemann.classification import MDM
     from pyriemann.estimation import Covariances, XdawnCovariances
-    from pyriemann.spatialfilters import CSP
+    from mne.decoding import Vectorizer
+    from pyriemann.spatialfilters import CSP, Xdawn
     from pyriemann.tangentspace import TangentSpace
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis as LDA
     from sklearn.linear_model import LogisticRegression
@@ -80,6 +82,7 @@ def pipelines():
         "xdawn-ts-lr": lambda: make_pipeline(xcov(), TangentSpace(metric="riemann"),
                                              LogisticRegression(C=1.0)),
         "xdawn-mdm": lambda: make_pipeline(xcov(), MDM(metric="riemann")),
+        "xdawn-lda": lambda: make_pipeline(Xdawn(nfilter=4), Vectorizer(), LDA()),
         "csp-lda": lambda: make_pipeline(Covariances("oas"), CSP(nfilter=6), LDA(solver="svd")),
         "ts-lr": lambda: make_pipeline(Covariances("oas"), TangentSpace(metric="riemann"),
                                        LogisticRegression(C=1.0)),

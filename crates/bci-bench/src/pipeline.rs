@@ -6,8 +6,9 @@
 //! - `ts-lr`: OAS covariances → tangent space (Riemannian mean) → logistic regression C=1 (TSLR.yml)
 //! - `mdm`: OAS covariances → minimum distance to Riemannian class means (MDM.yml)
 //! - `fbcsp`: per band of 8-12 … 28-32 Hz, OAS → CSP(nfilter=4); log-variances concatenated →
-//!   LDA with Ledoit-Wolf shrinkage (MOABB's FBCSP picks features by mutual information and uses a
-//!   linear SVM; shrinkage LDA is the deterministic stand-in here)
+//!   `SelectKBest(mutual_info_classif, k=10)` → LDA with Ledoit-Wolf shrinkage (MOABB's FBCSP.py,
+//!   with shrinkage LDA as the deterministic stand-in for its grid-searched linear SVM); the
+//!   estimator is `bci_decode::fbcsp::Fbcsp`, the one the `fbcsp` model pipeline uses
 //! - `cca`: training-free CCA against sine/cosine references, 3 harmonics (MOABB SSVEP_CCA)
 //! - `fbcca`: CCA on 5 sub-bands (lower edges 7, 14, 21, 28, 35 Hz, upper edge 45 Hz), weights
 //!   `n^-1.25 + 0.25`
@@ -15,6 +16,9 @@
 //!   xdawn_estimator="scm")` → tangent space → logistic regression C=1 (XdawnCov_TS_SVM.yml with
 //!   logistic regression in place of the grid-searched SVM), for P300
 //! - `xdawn-mdm`: the same `XdawnCovariances` → MDM (XdawnCov_MDM.yml), for P300
+//! - `xdawn-lda`: pyRiemann `Xdawn(nfilter=4)` → flattened filtered epochs → LDA svd
+//!   (xDAWN_LDA.yml), for P300
+//! - `csp-mne-lda`: MNE's `CSP(n_components=6, reg=None, log=True)` on the epochs → LDA svd
 //!
 //! A pipeline file holds `[[pipeline]]` tables with a `name`, a `kind` (one of the names above) and
 //! the parameters to change, e.g.
@@ -31,12 +35,13 @@ use std::path::Path;
 use bci_decode::cca::Cca;
 use bci_decode::covariance::{Estimator, covariances};
 use bci_decode::csp::Csp;
+use bci_decode::fbcsp::{FBCSP_FILTERS, FBCSP_SELECT, Fbcsp as FbcspEstimator};
 use bci_decode::lda::{Lda, LdaSolver};
 use bci_decode::logistic::LogisticRegression;
 use bci_decode::riemann::{Mdm, TangentSpace};
 use bci_decode::xdawn::XDAWN_FILTERS;
 use bci_decode::{Decoder, Fitted, PipelineKind, PipelineOptions};
-use ndarray::{Array2, ArrayView3, Axis, concatenate};
+use ndarray::{Array2, ArrayView3};
 use serde::{Deserialize, Serialize};
 
 use crate::{BenchError, Result};
@@ -51,6 +56,8 @@ pub const BUILTIN: &[&str] = &[
     "fbcca",
     "xdawn-ts-lr",
     "xdawn-mdm",
+    "xdawn-lda",
+    "csp-mne-lda",
 ];
 
 /// What a pipeline is and its parameters; every field but `name`/`kind` has the built-in default.
@@ -77,6 +84,9 @@ pub struct PipelineSpec {
     /// Filter-bank bands in Hz (fbcsp, fbcca).
     #[serde(default)]
     pub bands: Option<Vec<(f64, f64)>>,
+    /// fbcsp: features kept by mutual information (default 10, MOABB's; 0 keeps all).
+    #[serde(default)]
+    pub select: Option<usize>,
 }
 
 fn default_estimator() -> String {
@@ -117,6 +127,7 @@ impl PipelineSpec {
             c: default_c(),
             harmonics: default_harmonics(),
             bands: None,
+            select: None,
         };
         spec.validate()?;
         Ok(spec)
@@ -205,8 +216,9 @@ impl PipelineSpec {
     pub fn filter_bank(&self) -> Vec<(f64, f64)> {
         match self.kind.as_str() {
             "fbcsp" => self.bands.clone().unwrap_or_else(|| {
-                (0..6)
-                    .map(|i| (8.0 + 4.0 * i as f64, 12.0 + 4.0 * i as f64))
+                bci_decode::fbcsp::default_fbcsp_bands()
+                    .into_iter()
+                    .map(|[lo, hi]| (lo, hi))
                     .collect()
             }),
             "fbcca" => self
@@ -234,16 +246,14 @@ impl PipelineSpec {
                 fitted: None,
             }),
             "mdm" => Box::new(MdmModel { est, fitted: None }),
-            "xdawn-ts-lr" | "xdawn-mdm" => Box::new(DecodePipeline {
-                kind: if self.kind == "xdawn-mdm" {
-                    PipelineKind::XdawnMdm
-                } else {
-                    PipelineKind::XdawnTsLr
-                },
+            "xdawn-ts-lr" | "xdawn-mdm" | "xdawn-lda" | "csp-mne-lda" => Box::new(DecodePipeline {
+                kind: self.kind.parse::<PipelineKind>()?,
                 opts: PipelineOptions {
                     covariance: est,
                     lr_c: self.c,
                     xdawn_filters: self.nfilter.unwrap_or(XDAWN_FILTERS),
+                    csp_filters: self.nfilter.unwrap_or(6),
+                    lda_solver: solver.unwrap_or(LdaSolver::Svd),
                     ..PipelineOptions::default()
                 },
                 sfreq,
@@ -251,7 +261,8 @@ impl PipelineSpec {
             }),
             "fbcsp" => Box::new(Fbcsp {
                 est,
-                nfilter: self.nfilter.unwrap_or(4),
+                nfilter: self.nfilter.unwrap_or(FBCSP_FILTERS),
+                select: self.select.unwrap_or(FBCSP_SELECT),
                 solver: solver.unwrap_or(LdaSolver::LsqrAuto),
                 fitted: None,
             }),
@@ -407,40 +418,36 @@ impl Model for DecodePipeline {
     }
 }
 
+/// FBCSP on the bench's filter bank (each band filtered on the continuous recording, as MOABB's
+/// FilterBankMotorImagery): bci-decode's estimator, as the `fbcsp` model pipeline uses it.
 struct Fbcsp {
     est: Estimator,
     nfilter: usize,
+    select: usize,
     solver: LdaSolver,
-    fitted: Option<(Vec<Csp>, Lda)>,
-}
-
-impl Fbcsp {
-    fn features(&self, csps: &[Csp], x: &Input) -> Result<Array2<f64>> {
-        let mut parts = Vec::new();
-        for (csp, band) in csps.iter().zip(&x.bank) {
-            let c = covariances(*band, self.est)?;
-            parts.push(csp.transform(c.view())?);
-        }
-        let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
-        concatenate(Axis(1), &views).map_err(|e| BenchError::Data(format!("FBCSP features: {e}")))
-    }
+    fitted: Option<FbcspEstimator>,
 }
 
 impl Model for Fbcsp {
     fn fit(&mut self, x: &Input, y: &[usize]) -> Result<()> {
-        let mut csps = Vec::new();
-        for band in &x.bank {
-            let c = covariances(*band, self.est)?;
-            csps.push(Csp::fit(c.view(), y, self.nfilter)?);
-        }
-        let f = self.features(&csps, x)?;
-        let lda = Lda::fit(f.view(), y, self.solver)?;
-        self.fitted = Some((csps, lda));
+        self.fitted = Some(FbcspEstimator::fit(
+            &x.bank,
+            y,
+            self.nfilter,
+            self.est,
+            self.select,
+            self.solver,
+        )?);
         Ok(())
     }
     fn decision(&self, x: &Input) -> Result<Array2<f64>> {
-        let (csps, lda) = self.fitted.as_ref().ok_or_else(not_fitted)?;
-        lda_decision(lda, self.features(csps, x)?.view())
+        let f = self.fitted.as_ref().ok_or_else(not_fitted)?;
+        let d = f.decision_function(&x.bank)?;
+        if d.ncols() == 1 {
+            Ok(two_column(d.column(0).to_owned()))
+        } else {
+            Ok(d)
+        }
     }
 }
 

@@ -11,7 +11,8 @@ pub struct Args {
     /// Recordings to train on (EDF/BDF/GDF...); all must share channels and rate.
     #[arg(long, num_args = 1.., required = true)]
     pub data: Vec<PathBuf>,
-    /// Pipeline: csp-lda, ts-lr, mdm (OAS covariances, as MOABB), xdawn-ts-lr, xdawn-mdm (P300),
+    /// Pipeline: csp-lda, ts-lr, mdm (OAS covariances, as MOABB), csp-mne-lda (MNE's CSP),
+    /// fbcsp (filter-bank CSP, 8-32 Hz in 4 Hz bands), xdawn-ts-lr, xdawn-mdm, xdawn-lda (P300),
     /// cca or fbcca (SSVEP, training-free).
     #[arg(long)]
     pub pipeline: String,
