@@ -18,7 +18,7 @@
 //!   log-variances → `SelectKBest(mutual_info_classif, k=10)` → LDA with Ledoit-Wolf shrinkage
 //!   (MOABB's FBCSP.py with shrinkage LDA in place of the grid-searched SVM; see [`crate::fbcsp`]);
 //! - `xdawn-lda`: pyRiemann `Xdawn(nfilter=4)` (scm) → the filtered epochs flattened (MNE's
-//!   `Vectorizer`) → LDA (svd) (MOABB's xDAWN_LDA.yml).
+//!   `Vectorizer`) → LDA (svd by default; `lda_solver`) (MOABB's xDAWN_LDA.yml).
 
 use ndarray::{Array2, Array3, ArrayView3};
 use serde::{Deserialize, Serialize};
@@ -391,7 +391,7 @@ impl Fitted {
             PipelineKind::XdawnLda => {
                 let xdawn = Xdawn::fit(epochs, y, opts.xdawn_filters, Estimator::Scm)?;
                 let feats = vectorize(&xdawn.transform(epochs)?);
-                let lda = Lda::fit(feats.view(), y, LdaSolver::Svd)?;
+                let lda = Lda::fit(feats.view(), y, opts.lda_solver)?;
                 Fitted::XdawnLda { xdawn, lda }
             }
             PipelineKind::Cca | PipelineKind::Fbcca => {
