@@ -122,10 +122,12 @@ pub(crate) fn in_epoch(e: DecodeError, epoch: usize) -> DecodeError {
 /// Covariances of a batch of epochs (n_epochs × channels × samples) → (n_epochs × ch × ch).
 pub fn covariances(epochs: ArrayView3<f64>, est: Estimator) -> Result<Array3<f64>> {
     let (n, c, _) = epochs.dim();
+    let covs = crate::par::par_map(n, |i| {
+        covariance(epochs.index_axis(Axis(0), i), est).map_err(|e| in_epoch(e, i))
+    });
     let mut out = Array3::zeros((n, c, c));
-    for (i, ep) in epochs.axis_iter(Axis(0)).enumerate() {
-        let cov = covariance(ep, est).map_err(|e| in_epoch(e, i))?;
-        out.index_axis_mut(Axis(0), i).assign(&cov);
+    for (i, cov) in covs.into_iter().enumerate() {
+        out.index_axis_mut(Axis(0), i).assign(&cov?);
     }
     Ok(out)
 }

@@ -10,6 +10,7 @@ use crate::labels::{check_labels, class_indices};
 use crate::linalg::{
     Mat, eigh, eigh_spd, eigvals_generalized, from_na, recompose, sqrt_invsqrt, to_na,
 };
+use crate::par::par_map;
 
 /// pyRiemann's `mean_riemann` tolerance (`tol=10e-9`).
 pub const MEAN_TOL: f64 = 10e-9;
@@ -231,34 +232,6 @@ pub(crate) fn argmin_rows(d: &Array2<f64>) -> Vec<usize> {
                 .0
         })
         .collect()
-}
-
-/// `f(0), …, f(n - 1)` computed on up to `available_parallelism` scoped threads, each taking a
-/// contiguous run of indices, returned in index order — so what callers sum or report does not
-/// depend on the number of threads.
-fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> Result<T> + Sync) -> Vec<Result<T>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |t| t.get())
-        .min(n / 2);
-    if threads <= 1 {
-        return (0..n).map(f).collect();
-    }
-    let per = n.div_ceil(threads);
-    std::thread::scope(|scope| {
-        let f = &f;
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || (t * per..((t + 1) * per).min(n)).map(f).collect::<Vec<_>>())
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|h| -> Vec<Result<T>> {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
 }
 
 /// Riemannian means as a batch helper: (n_classes × c × c).
