@@ -810,7 +810,8 @@ pub fn run(cfg: &BenchConfig) -> Result<RunOutput> {
                 loop {
                     let j = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&(i, unit)) = mine.get(j) else { break };
-                    let r = run_unit(&shared, i, unit, &progress);
+                    // Units already run in parallel here (or on one core with --threads 1).
+                    let r = bci_decode::par::sequential(|| run_unit(&shared, i, unit, &progress));
                     let failed = r.is_err();
                     if let Ok(mut slot) = slots[j].lock() {
                         *slot = Some(r);

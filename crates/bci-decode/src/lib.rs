@@ -23,7 +23,7 @@ mod linalg;
 pub mod linfa_adapters;
 pub mod logistic;
 pub mod model;
-mod par;
+pub mod par;
 pub mod pipeline;
 pub mod riemann;
 pub mod trca;

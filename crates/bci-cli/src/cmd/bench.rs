@@ -45,8 +45,8 @@ struct RunArgs {
     /// Subjects, e.g. `1-5,7`.
     #[arg(long, required = true)]
     subjects: Option<String>,
-    /// Comma-separated built-in pipelines: csp-lda, ts-lr, mdm, fbcsp, xdawn-ts-lr, xdawn-mdm, cca,
-    /// fbcca.
+    /// Comma-separated built-in pipelines: csp-lda, csp-mne-lda, ts-lr, mdm, fbcsp, xdawn-lda,
+    /// xdawn-ts-lr, xdawn-mdm, cca, fbcca.
     #[arg(long)]
     pipelines: Option<String>,
     /// TOML file of `[[pipeline]]` tables (name, kind, parameters), added after --pipelines.
