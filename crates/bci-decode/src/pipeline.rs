@@ -277,6 +277,17 @@ impl FilterBand {
     }
 }
 
+/// The filter bank of a sub-band pipeline; `what` names the option in the error for an empty one.
+fn design_subbands(bands: &[[f64; 2]], what: &str, sfreq: f64) -> Result<Vec<FilterBand>> {
+    if bands.is_empty() {
+        return Err(DecodeError::invalid(what, "[]", "give at least one band"));
+    }
+    bands
+        .iter()
+        .map(|b| FilterBand::design(*b, sfreq))
+        .collect()
+}
+
 impl Fitted {
     /// Trains `kind` on epochs (n × channels × samples, µV) and class indices.
     /// For `Cca`, `cca_freqs` gives each class's stimulus frequency and `sfreq` the rate; the
@@ -361,18 +372,7 @@ impl Fitted {
                 Fitted::CspMneLda { csp, lda }
             }
             PipelineKind::Fbcsp => {
-                if opts.fbcsp_bands.is_empty() {
-                    return Err(DecodeError::invalid(
-                        "FBCSP sub-bands",
-                        "[]",
-                        "give at least one band",
-                    ));
-                }
-                let subbands = opts
-                    .fbcsp_bands
-                    .iter()
-                    .map(|b| FilterBand::design(*b, sfreq))
-                    .collect::<Result<Vec<_>>>()?;
+                let subbands = design_subbands(&opts.fbcsp_bands, "FBCSP sub-bands", sfreq)?;
                 let filtered = subbands
                     .iter()
                     .map(|b| b.apply(epochs))
@@ -410,18 +410,7 @@ impl Fitted {
                 if kind == PipelineKind::Cca {
                     Fitted::Cca { cca }
                 } else {
-                    if opts.fbcca_bands.is_empty() {
-                        return Err(DecodeError::invalid(
-                            "FBCCA sub-bands",
-                            "[]",
-                            "give at least one band",
-                        ));
-                    }
-                    let subbands = opts
-                        .fbcca_bands
-                        .iter()
-                        .map(|b| FilterBand::design(*b, sfreq))
-                        .collect::<Result<Vec<_>>>()?;
+                    let subbands = design_subbands(&opts.fbcca_bands, "FBCCA sub-bands", sfreq)?;
                     Fitted::Fbcca { cca, subbands }
                 }
             }
