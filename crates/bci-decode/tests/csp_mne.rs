@@ -13,18 +13,6 @@ use common::*;
 use ndarray::{Array3, Axis};
 use serde_json::Value;
 
-fn s001() -> (Array3<f64>, Vec<usize>) {
-    let e = epochs("mi_S001");
-    let labels: Vec<String> = e.meta["labels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
-    let (_, y) = bci_decode::labels::encode(&labels);
-    (e.x, y)
-}
-
 fn check_case(name: &str, x: &Array3<f64>, y: &[usize], g: &Value) {
     let csp = MneCsp::fit(x.view(), y, 6).unwrap();
     assert_eq!(

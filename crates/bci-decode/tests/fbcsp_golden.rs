@@ -14,27 +14,20 @@ use ndarray::Array2;
 
 #[test]
 fn fbcsp_matches_moabb_fbcsp_with_shrinkage_lda() {
-    let e = epochs("mi_S001");
-    let labels: Vec<String> = e.meta["labels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
-    let (_, y) = bci_decode::labels::encode(&labels);
+    let (x, y) = s001();
     let g = golden("fbcsp.json");
     assert_eq!(usizes(&g["labels"]), y, "golden written from other epochs");
 
     let opts = PipelineOptions::default();
     let bands: Vec<[f64; 2]> = vec2(&g["bands"]).iter().map(|b| [b[0], b[1]]).collect();
     assert_eq!(opts.fbcsp_bands, bands, "default bands are MOABB's");
-    let p = Fitted::fit(PipelineKind::Fbcsp, e.x.view(), &y, &opts, 160.0, &[]).unwrap();
+    let p = Fitted::fit(PipelineKind::Fbcsp, x.view(), &y, &opts, 160.0, &[]).unwrap();
     let Fitted::Fbcsp { subbands, fbcsp } = &p else {
         panic!("not an fbcsp pipeline");
     };
     let filtered: Vec<_> = subbands
         .iter()
-        .map(|b| b.apply(e.x.view()).unwrap())
+        .map(|b| b.apply(x.view()).unwrap())
         .collect();
     let views: Vec<_> = filtered.iter().map(|x| x.view()).collect();
     let feats = fbcsp.features(&views).unwrap();
@@ -58,7 +51,7 @@ fn fbcsp_matches_moabb_fbcsp_with_shrinkage_lda() {
     );
     assert_eq!(fbcsp.selected, usizes(&g["selected"]), "selected features");
 
-    let s = p.scores(e.x.view()).unwrap();
+    let s = p.scores(x.view()).unwrap();
     let gd = vec1(&g["decision"]);
     let worst_d = gd
         .iter()

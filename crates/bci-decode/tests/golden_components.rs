@@ -11,18 +11,6 @@ use bci_decode::riemann::{Mdm, TangentSpace, distance_riemann, mean_riemann};
 use common::*;
 use ndarray::{Array2, Axis};
 
-fn s001() -> (ndarray::Array3<f64>, Vec<usize>) {
-    let e = epochs("mi_S001");
-    let labels: Vec<String> = e.meta["labels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
-    let (_, y) = bci_decode::labels::encode(&labels);
-    (e.x, y)
-}
-
 #[test]
 fn covariances_match_pyriemann() {
     let (x, _) = s001();

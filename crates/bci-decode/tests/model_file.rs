@@ -31,11 +31,6 @@ fn spec(kind: PipelineKind) -> TrainSpec {
     }
 }
 
-fn read(rel: &str) -> bci_core::Recording {
-    let p = datasets().join(rel);
-    bci_formats::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
 #[test]
 fn round_trip_gives_identical_predictions() {
     let r04 = read("eegmmidb/S001/S001R04.edf");

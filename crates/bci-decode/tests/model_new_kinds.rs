@@ -29,11 +29,6 @@ fn spec(kind: PipelineKind, tmax: f64) -> TrainSpec {
     }
 }
 
-fn read(rel: &str) -> bci_core::Recording {
-    let p = datasets().join(rel);
-    bci_formats::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
 #[test]
 fn new_kinds_round_trip_and_refuse_damaged_parts() {
     let r04 = read("eegmmidb/S001/S001R04.edf");

@@ -5,47 +5,14 @@
 
 mod common;
 
-use std::process::Command;
-
 use bci_decode::covariance::Estimator;
 use bci_decode::logistic::LogisticRegression;
 use bci_decode::riemann::{Mdm, TangentSpace};
 use bci_decode::xdawn::{Xdawn, XdawnCovariances};
 use bci_decode::{Decoder, Fitted, PipelineKind, PipelineOptions};
 use common::*;
-use ndarray::{Array2, Array3};
+use ndarray::Array2;
 use serde_json::Value;
-
-fn inputs() -> (Array3<f64>, Vec<usize>) {
-    let dir = root().join("target/golden/xdawn");
-    let header = dir.join("bi2012_epochs.f64.json");
-    if !header.exists() {
-        let py = python();
-        assert!(
-            py.exists(),
-            "python {} not found: create the venv (scripts/test.sh) or set BCI_PYTHON",
-            py.display()
-        );
-        let status = Command::new(&py)
-            .arg(root().join("scripts/golden/xdawn.py"))
-            .arg("--inputs-only")
-            .status()
-            .expect("run xdawn.py");
-        assert!(
-            status.success(),
-            "scripts/golden/xdawn.py --inputs-only failed"
-        );
-    }
-    let meta: Value = serde_json::from_str(&std::fs::read_to_string(&header).unwrap()).unwrap();
-    let shape = usizes(&meta["shape"]);
-    let bytes = std::fs::read(dir.join("bi2012_epochs.f64")).unwrap();
-    let vals: Vec<f64> = bytes
-        .chunks_exact(8)
-        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
-        .collect();
-    let x = Array3::from_shape_vec((shape[0], shape[1], shape[2]), vals).unwrap();
-    (x, usizes(&meta["labels"]))
-}
 
 fn golden() -> Value {
     let p = root().join("tests/golden/xdawn/xdawn.json");
@@ -80,7 +47,7 @@ fn filter_signs(ours: &Array2<f64>, theirs: &[Vec<f64>]) -> Vec<f64> {
 
 #[test]
 fn xdawn_filters_templates_covariances_and_pipelines_match_pyriemann() {
-    let (x, y) = inputs();
+    let (x, y) = bi2012_epochs();
     let g = golden();
     assert_eq!(usizes(&g["labels"]), y, "golden written from other epochs");
 

@@ -130,3 +130,55 @@ pub fn abs_corr(a: &[f64], b: &[f64]) -> f64 {
     }
     (sab / (saa * sbb).sqrt()).abs()
 }
+
+/// PhysioNet S001's left/right epochs (`mi_S001`) with their labels as class indices.
+pub fn s001() -> (Array3<f64>, Vec<usize>) {
+    let e = epochs("mi_S001");
+    let labels: Vec<String> = e.meta["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let (_, y) = bci_decode::labels::encode(&labels);
+    (e.x, y)
+}
+
+/// The real bi2012 P300 epochs and labels `scripts/golden/xdawn.py --inputs-only` writes into
+/// `target/golden/xdawn/` (run here if missing).
+pub fn bi2012_epochs() -> (Array3<f64>, Vec<usize>) {
+    let dir = root().join("target/golden/xdawn");
+    let header = dir.join("bi2012_epochs.f64.json");
+    if !header.exists() {
+        let py = python();
+        assert!(
+            py.exists(),
+            "python {} not found: create the venv (scripts/test.sh) or set BCI_PYTHON",
+            py.display()
+        );
+        let status = Command::new(&py)
+            .arg(root().join("scripts/golden/xdawn.py"))
+            .arg("--inputs-only")
+            .status()
+            .expect("run xdawn.py");
+        assert!(
+            status.success(),
+            "scripts/golden/xdawn.py --inputs-only failed"
+        );
+    }
+    let meta: Value = serde_json::from_str(&std::fs::read_to_string(&header).unwrap()).unwrap();
+    let shape = usizes(&meta["shape"]);
+    let bytes = std::fs::read(dir.join("bi2012_epochs.f64")).unwrap();
+    let vals: Vec<f64> = bytes
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    let x = Array3::from_shape_vec((shape[0], shape[1], shape[2]), vals).unwrap();
+    (x, usizes(&meta["labels"]))
+}
+
+/// A recording under ../shared/datasets, read with our own reader.
+pub fn read(rel: &str) -> bci_core::Recording {
+    let p = datasets().join(rel);
+    bci_formats::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
