@@ -7,6 +7,12 @@
 Times (best of N): fit+predict of CSP+LDA and of TS+LR on S001's 45 epochs (64 channels,
 481 samples), and the 5-fold CV of CSP+LDA, TS+LR and MDM on S001-S005 with MOABB's folds
 (one run). Prints both sides and the ratio Python / Rust.
+
+Then the floor of the Riemannian tasks: one 64 x 64 eigen-decomposition with eigenvectors (the
+first mean iteration's whitened matrices) by bci and by LAPACK's dsyevd (numpy, one BLAS thread,
+its fastest here), how many of them each task needs (counted by bci while it runs them: the
+pyRiemann iteration fixes the count), and what those alone take on all cores at bci's speed,
+against the time a 20x ratio would allow.
 """
 
 import json
@@ -40,6 +46,18 @@ def best_of(n, f):
     return best
 
 
+def lapack_eigh_seconds(x, repeats):
+    """Seconds per numpy.linalg.eigh (LAPACK dsyevd) of S001's whitened 64 x 64 covariances."""
+    from pyriemann.estimation import Covariances
+    from threadpoolctl import threadpool_limits
+    covs = Covariances("oas").fit_transform(x)
+    vals, vecs = np.linalg.eigh(covs.mean(axis=0))
+    w = (vecs / np.sqrt(vals)) @ vecs.T
+    mats = w @ covs @ w
+    with threadpool_limits(limits=1, user_api="blas"):
+        return best_of(max(repeats, 5), lambda: np.linalg.eigh(mats)) / len(mats)
+
+
 def main():
     args = [a for a in sys.argv[1:] if a != "--no-cv"]
     no_cv = "--no-cv" in sys.argv
@@ -65,6 +83,7 @@ def main():
 
     if not no_cv:
         py["cv5_S001_S005_3_pipelines"] = best_of(1, cv)
+    eigh_lapack = lapack_eigh_seconds(x, repeats)
     exe = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release/examples/decode_timing"
     if not exe.exists():
         sys.exit(f"{exe} missing: cargo build --release -p bci-decode --example decode_timing")
@@ -75,6 +94,15 @@ def main():
     print(f"{'task':34} {'python s':>10} {'rust s':>10} {'ratio':>8}")
     for k, v in py.items():
         print(f"{k:34} {v:10.4f} {rs[k]:10.4f} {v / rs[k]:8.1f}x")
+    print(f"\n64 x 64 eigen-decomposition with vectors: bci {rs['eigh_64_s'] * 1e6:.0f} us, "
+          f"LAPACK dsyevd (numpy, 1 thread) {eigh_lapack * 1e6:.0f} us")
+    cores = rs["threads"]
+    for k in ("ts_lr_fit_predict_45", "cv5_S001_S005_3_pipelines"):
+        if k in rs:
+            n = rs[f"{k}_decompositions"]
+            print(f"{k}: {n} decompositions; alone on {cores} cores at bci's speed "
+                  f"{n * rs['eigh_64_s'] / cores:.3f} s (LAPACK's {n * eigh_lapack / cores:.3f} s); "
+                  f"a 20x ratio allows {py[k] / 20:.3f} s")
 
 
 if __name__ == "__main__":

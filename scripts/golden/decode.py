@@ -7,7 +7,8 @@ target/golden/decode/ (written by decode_inputs.py) and compare against these fi
 - covariances.json   SCM / Ledoit-Wolf / OAS / np.cov of S001 epochs 0 and 1 (64 x 64)
 - csp_lda.json       pyRiemann CSP(nfilter=6) on OAS covariances of all 45 S001 epochs, its
                      log-variance features, LDA svd and lsqr+auto shrinkage on those features
-- riemann.json       Riemannian mean of the 45 OAS covariances, distances to it, tangent vectors
+- riemann.json       Riemannian mean of the 45 OAS covariances, distances to it, tangent vectors,
+                     numpy.linalg.eigh of the first covariance
 - lr.json            LogisticRegression(C=1) on the 45 tangent vectors (tight tolerance and default)
 - mdm.json           MDM(metric='riemann') distances and predictions (fit on all 45)
 - pipelines.json     S001-S005: MOABB folds, per-fold ROC-AUC of CSP+LDA, TS+LR, MDM
@@ -112,6 +113,8 @@ def main():
         "dist_0_1": float(distance_riemann(covs[0], covs[1])),
         "tangent_epochs": [0, 1, 2],
         "tangent": tolist(vec[[0, 1, 2]]),
+        "eigh_cov0": {"values": tolist(np.linalg.eigh(covs[0])[0]),
+                      "vectors": tolist(np.linalg.eigh(covs[0])[1])},
     })
 
     # --- logistic regression on tangent vectors

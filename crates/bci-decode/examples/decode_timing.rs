@@ -1,6 +1,7 @@
 //! Timing of the decoders on the reference epochs, printed as JSON for
 //! `benches/decode_vs_python.py` (which times the Python pipelines on the same epochs in the
-//! same run). Reads `target/golden/decode/mi_S00k.f64` (scripts/golden/decode_inputs.py) and the
+//! same run), with the cost and count of the 64 x 64 eigen-decompositions the Riemannian
+//! pipelines are made of. Reads `target/golden/decode/mi_S00k.f64` (scripts/golden/decode_inputs.py) and the
 //! folds in `tests/golden/decode/pipelines.json`.
 //!
 //!     cargo run --release -p bci-decode --example decode_timing -- [repeats] [no-cv]
@@ -8,9 +9,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use bci_decode::covariance::{Estimator, covariances};
 use bci_decode::eval::{roc_auc, train_indices};
-use bci_decode::{Decoder, Fitted, PipelineKind, PipelineOptions};
-use ndarray::{Array3, Axis};
+use bci_decode::riemann::eigh;
+use bci_decode::{Decoder, Fitted, PipelineKind, PipelineOptions, decompositions};
+use ndarray::{Array2, Array3, Axis};
 
 /// Epochs, labels and test folds of one subject.
 type Subject = (Array3<f64>, Vec<usize>, Vec<Vec<usize>>);
@@ -53,6 +56,24 @@ fn fit_predict(kind: PipelineKind, x: &Array3<f64>, y: &[usize]) -> Vec<usize> {
     m.predict(x.view()).expect("predict")
 }
 
+/// S001's OAS covariances whitened by their arithmetic mean (`W C W`, `W = mean^{-1/2}`): the
+/// matrices the first iteration of the Riemannian mean decomposes.
+fn whitened(x: &Array3<f64>) -> Result<Vec<Array2<f64>>, String> {
+    let covs = covariances(x.view(), Estimator::Oas).map_err(|e| e.to_string())?;
+    let mean = covs.mean_axis(Axis(0)).ok_or("no epochs")?;
+    let (vals, vecs) = eigh(mean.view()).map_err(|e| e.to_string())?;
+    let scaled = &vecs * &vals.mapv(|v| 1.0 / v.sqrt());
+    let w = scaled.dot(&vecs.t());
+    Ok(covs.axis_iter(Axis(0)).map(|c| w.dot(&c).dot(&w)).collect())
+}
+
+/// Eigen-decompositions with eigenvectors done while `f` runs.
+fn counted(f: impl FnOnce()) -> u64 {
+    let before = decompositions().0;
+    f();
+    decompositions().0 - before
+}
+
 fn best_of(repeats: usize, mut f: impl FnMut()) -> f64 {
     (0..repeats)
         .map(|_| {
@@ -75,11 +96,24 @@ fn main() -> Result<(), String> {
     let tslr = best_of(repeats, || {
         fit_predict(PipelineKind::TsLr, &x1, &y1);
     });
+    let tslr_count = counted(|| {
+        fit_predict(PipelineKind::TsLr, &x1, &y1);
+    });
+    let mats = whitened(&x1)?;
+    let eigh_s = best_of(repeats, || {
+        for m in &mats {
+            std::hint::black_box(eigh(m.view()).expect("eigh"));
+        }
+    }) / mats.len() as f64;
+    let mut out = serde_json::json!({
+        "csp_lda_fit_predict_45": csp,
+        "ts_lr_fit_predict_45": tslr,
+        "ts_lr_fit_predict_45_decompositions": tslr_count,
+        "eigh_64_s": eigh_s,
+        "threads": std::thread::available_parallelism().map_or(1, |t| t.get()),
+    });
     if std::env::args().nth(2).as_deref() == Some("no-cv") {
-        println!(
-            "{}",
-            serde_json::json!({"csp_lda_fit_predict_45": csp, "ts_lr_fit_predict_45": tslr})
-        );
+        println!("{out}");
         return Ok(());
     }
     let golden: serde_json::Value = serde_json::from_str(
@@ -108,6 +142,7 @@ fn main() -> Result<(), String> {
         })
         .collect::<Result<_, String>>()?;
     let mut cv_mean = Vec::new();
+    let before = decompositions().0;
     let cv = best_of(1, || {
         cv_mean.clear();
         for (x, y, folds) in &subjects {
@@ -134,14 +169,9 @@ fn main() -> Result<(), String> {
             }
         }
     });
-    println!(
-        "{}",
-        serde_json::json!({
-            "csp_lda_fit_predict_45": csp,
-            "ts_lr_fit_predict_45": tslr,
-            "cv5_S001_S005_3_pipelines": cv,
-            "cv_mean_auc": cv_mean,
-        })
-    );
+    out["cv5_S001_S005_3_pipelines"] = cv.into();
+    out["cv5_S001_S005_3_pipelines_decompositions"] = (decompositions().0 - before).into();
+    out["cv_mean_auc"] = cv_mean.into();
+    println!("{out}");
     Ok(())
 }

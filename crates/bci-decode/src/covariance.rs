@@ -43,6 +43,9 @@ impl std::str::FromStr for Estimator {
 
 /// Fails on the first NaN or infinity, naming where it is.
 pub fn check_finite(epochs: ArrayView3<f64>, what: &str) -> Result<()> {
+    if epochs.as_slice().is_some_and(bci_dsp::all_finite) {
+        return Ok(());
+    }
     for ((e, c, s), &v) in epochs.indexed_iter() {
         if !v.is_finite() {
             return Err(DecodeError::NonFinite {
@@ -76,7 +79,11 @@ pub fn covariance(epoch: ArrayView2<f64>, est: Estimator) -> Result<Array2<f64>>
             "an epoch needs at least one channel and two samples, got {n_ch} x {n_t}"
         )));
     }
-    if let Some(((c, s), &v)) = epoch.indexed_iter().find(|(_, v)| !v.is_finite()) {
+    let finite = epoch.as_slice().is_some_and(bci_dsp::all_finite);
+    if let Some(((c, s), &v)) = (!finite)
+        .then(|| epoch.indexed_iter().find(|(_, v)| !v.is_finite()))
+        .flatten()
+    {
         return Err(DecodeError::NonFinite {
             what: "epoch".into(),
             epoch: 0,

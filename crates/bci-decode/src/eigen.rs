@@ -6,6 +6,8 @@
 //! second time for AVX2 and picked at run time. The Riemannian mean needs one decomposition per
 //! matrix per iteration, so this is where TS+LR and MDM spend their time.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 /// Eigenvalues ascending and eigenvectors as the columns of a row-major `n × n` matrix.
 pub(crate) fn sym_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
     sym_eigen_opt(a, n, true)
@@ -16,7 +18,21 @@ pub(crate) fn sym_eigenvalues(a: &[f64], n: usize) -> Vec<f64> {
     sym_eigen_opt(a, n, false).0
 }
 
+/// Decompositions done by this process: [eigenvalues only, with eigenvectors].
+static DONE: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
+
+/// Symmetric eigen-decompositions done so far by this process: (with eigenvectors, eigenvalues
+/// only). Every Riemannian operation costs one or more, and they dominate the time of TS+LR and
+/// MDM, so benchmarks report how many a task needed.
+pub fn decompositions() -> (u64, u64) {
+    (
+        DONE[1].load(Ordering::Relaxed),
+        DONE[0].load(Ordering::Relaxed),
+    )
+}
+
 fn sym_eigen_opt(a: &[f64], n: usize, vectors: bool) -> (Vec<f64>, Vec<f64>) {
+    DONE[usize::from(vectors)].fetch_add(1, Ordering::Relaxed);
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2 (checked just above).

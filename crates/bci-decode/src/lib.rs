@@ -29,6 +29,7 @@ pub mod riemann;
 pub mod trca;
 pub mod xdawn;
 
+pub use eigen::decompositions;
 pub use error::{DecodeError, Result};
 pub use model::{EventClass, FilterSpec, Model, Prediction, TrainSpec};
 pub use pipeline::{Decoder, FilterBand, Fitted, PipelineKind, PipelineOptions};

@@ -2,6 +2,7 @@
 //! tangent vectors, distances), without a thread pool: scoped threads over contiguous runs.
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::Result;
 
@@ -23,8 +24,8 @@ pub fn sequential<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// `f(0), …, f(n - 1)` computed on up to `available_parallelism` scoped threads, each taking a
-/// contiguous run of indices, returned in index order — so what callers sum or report does not
+/// `f(0), …, f(n - 1)` computed on up to `available_parallelism` scoped threads, each taking the
+/// next index as it finishes one, returned in index order — so what callers sum or report does not
 /// depend on the number of threads.
 pub(crate) fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> Result<T> + Sync) -> Vec<Result<T>> {
     if SEQUENTIAL.with(Cell::get) {
@@ -36,20 +37,33 @@ pub(crate) fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> Result<T> + Sync) 
     if threads <= 1 {
         return (0..n).map(f).collect();
     }
-    let per = n.div_ceil(threads);
-    std::thread::scope(|scope| {
-        let f = &f;
+    // Indices are handed out one at a time (the cost per epoch varies: eigen-decompositions
+    // take more or fewer QL sweeps), then put back in index order.
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<T>)> = std::thread::scope(|scope| {
+        let (f, next) = (&f, &next);
         let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || (t * per..((t + 1) * per).min(n)).map(f).collect::<Vec<_>>())
+            .map(|_| {
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= n {
+                            break out;
+                        }
+                        out.push((i, f(i)));
+                    }
+                })
             })
             .collect();
         workers
             .into_iter()
-            .flat_map(|h| -> Vec<Result<T>> {
+            .flat_map(|h| {
                 h.join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
             .collect()
-    })
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{DecodeError, Result};
 use crate::labels::{check_labels, class_indices};
 use crate::linalg::{
-    Mat, eigh, eigh_spd, eigvals_generalized, from_na, recompose, sqrt_invsqrt, to_na,
+    self, Mat, eigh_spd, eigvals_generalized, from_na, recompose, sqrt_invsqrt, to_na,
 };
 use crate::par::par_map;
 
@@ -55,7 +55,7 @@ pub(crate) fn mean_riemann_na(mats: &[Mat]) -> Result<Mat> {
         for log in logs {
             j += log? * w;
         }
-        let (jv, jvec) = eigh(&j);
+        let (jv, jvec) = linalg::eigh(&j);
         let step = recompose(&jv, &jvec, |v| (nu * v).exp());
         m = &m12 * step * &m12;
         let crit = j.norm();
@@ -71,6 +71,27 @@ pub(crate) fn mean_riemann_na(mats: &[Mat]) -> Result<Mat> {
         }
     }
     Ok(m)
+}
+
+/// Eigen-decomposition of a symmetric matrix, the one every operation here is built on:
+/// eigenvalues ascending and unit eigenvectors as columns, as `numpy.linalg.eigh` (the lower
+/// triangle is read).
+pub fn eigh(a: ArrayView2<f64>) -> Result<(Array1<f64>, Array2<f64>)> {
+    let (r, c) = a.dim();
+    if r != c {
+        return Err(DecodeError::Shape(format!(
+            "eigh needs a square matrix, got {r} x {c}"
+        )));
+    }
+    if let Some(((i, j), v)) = a.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(DecodeError::InvalidParameter {
+            name: format!("matrix element ({i}, {j})"),
+            value: v.to_string(),
+            message: "eigh needs finite values".into(),
+        });
+    }
+    let (vals, vecs) = linalg::eigh(&to_na(a));
+    Ok((Array1::from(vals.as_slice().to_vec()), from_na(&vecs)))
 }
 
 /// Affine-invariant Riemannian distance: `sqrt(sum log² λ_i)`, λ the eigenvalues of `(A, B)`.

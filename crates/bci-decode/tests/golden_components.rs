@@ -7,7 +7,7 @@ use bci_decode::covariance::{Estimator, covariances};
 use bci_decode::csp::Csp;
 use bci_decode::lda::{Lda, LdaSolver};
 use bci_decode::logistic::LogisticRegression;
-use bci_decode::riemann::{Mdm, TangentSpace, distance_riemann, mean_riemann};
+use bci_decode::riemann::{Mdm, TangentSpace, distance_riemann, eigh, mean_riemann};
 use common::*;
 use ndarray::{Array2, Axis};
 
@@ -103,6 +103,36 @@ fn riemannian_mean_distance_tangent_match_pyriemann() {
     let v = ts.transform(covs.select(Axis(0), &idx).view()).unwrap();
     let d = max_abs_diff(v.view(), &vec2(&g["tangent"]));
     assert!(d < 1e-8, "tangent vectors: max abs diff {d:e}");
+}
+
+#[test]
+fn eigh_matches_numpy() {
+    let (x, _) = s001();
+    let g = &golden("riemann.json")["eigh_cov0"];
+    let covs = covariances(x.view(), Estimator::Oas).unwrap();
+    let (vals, vecs) = eigh(covs.index_axis(Axis(0), 0)).unwrap();
+    let want = vec1(&g["values"]);
+    let top = want.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    for (i, (v, w)) in vals.iter().zip(&want).enumerate() {
+        assert!((v - w).abs() < 1e-12 * top, "eigenvalue {i}: {v} vs {w}");
+    }
+    let gv = vec2(&g["vectors"]);
+    for k in 0..vals.len() {
+        let ours: Vec<f64> = vecs.column(k).to_vec();
+        let theirs: Vec<f64> = gv.iter().map(|row| row[k]).collect();
+        let c = abs_corr(&ours, &theirs);
+        assert!(c > 1.0 - 1e-9, "eigenvector {k}: |corr| {c}");
+    }
+    let bad = Array2::from_shape_fn(
+        (3, 3),
+        |(i, j)| if i == j && i == 1 { f64::NAN } else { 0.0 },
+    );
+    let err = eigh(bad.view()).unwrap_err().to_string();
+    assert!(err.contains("(1, 1)") && err.contains("NaN"), "{err}");
+    let err = eigh(Array2::<f64>::zeros((2, 3)).view())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("2 x 3"), "{err}");
 }
 
 #[test]

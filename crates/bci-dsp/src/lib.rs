@@ -41,7 +41,7 @@ pub use design::{
     Band, MAX_ORDER, Prototype, Sos, bessel, butter, cheby1, iirfilter, iirnotch, notch_comb,
 };
 pub use offline::{
-    Initial, MneIir, estimate_ringing_samples, sosfilt, sosfilt_with, sosfiltfilt,
+    Initial, MneIir, all_finite, estimate_ringing_samples, sosfilt, sosfilt_with, sosfiltfilt,
     sosfiltfilt_inplace, sosfiltfilt_with,
 };
 pub use reference::{common_average, rereference};

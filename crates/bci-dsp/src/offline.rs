@@ -46,11 +46,11 @@ fn check_input(x: &ArrayView2<f64>) -> Result<()> {
     Ok(())
 }
 
-/// Whether every value is finite. `v - v` is NaN exactly for non-finite `v`; eight running sums
-/// of it vectorise (one running sum, or a search that stops early, would not), and the caller's
-/// search for the culprit only runs when something is wrong.
+/// Whether every value is finite: a fast check for the common case, after which a caller looks
+/// for the culprit only when something is wrong. `v - v` is NaN exactly for non-finite `v`; eight
+/// running sums of it vectorise (one running sum, or a search that stops early, would not).
 #[allow(clippy::eq_op)]
-fn all_finite(values: &[f64]) -> bool {
+pub fn all_finite(values: &[f64]) -> bool {
     let mut acc = [0.0f64; 8];
     let mut lanes = values.chunks_exact(8);
     for c in &mut lanes {
