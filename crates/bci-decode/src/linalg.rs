@@ -1,9 +1,13 @@
 //! Small dense linear-algebra helpers on nalgebra: sorted symmetric eigen-decompositions,
 //! functions of SPD matrices (sqrt, inverse sqrt, log, exp), the symmetric-definite generalized
-//! eigenproblem, and conversions to and from ndarray.
+//! eigenproblem, products whose result is known to be symmetric, and conversions to and from
+//! ndarray.
+
+use std::ops::Range;
 
 use nalgebra::{DMatrix, DVector};
-use ndarray::{Array2, ArrayView2};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, ShapeBuilder, s};
 
 use crate::error::{DecodeError, Result};
 
@@ -18,6 +22,81 @@ pub(crate) fn to_na(a: ArrayView2<f64>) -> Mat {
 /// nalgebra to ndarray (rows × cols).
 pub(crate) fn from_na(m: &Mat) -> Array2<f64> {
     Array2::from_shape_fn((m.nrows(), m.ncols()), |(i, j)| m[(i, j)])
+}
+
+/// Column-major nalgebra storage seen as an ndarray view (no copy), for strided block products.
+fn view(m: &Mat) -> ArrayView2<'_, f64> {
+    ArrayView2::from_shape((m.nrows(), m.ncols()).f(), m.as_slice())
+        .expect("nalgebra storage is nrows x ncols, column-major")
+}
+
+fn view_mut(m: &mut Mat) -> ArrayViewMut2<'_, f64> {
+    let shape = (m.nrows(), m.ncols()).f();
+    ArrayViewMut2::from_shape(shape, m.as_mut_slice())
+        .expect("nalgebra storage is nrows x ncols, column-major")
+}
+
+/// The two column blocks a symmetric product is split into: its upper triangle is three of the
+/// four blocks, and the fourth is copied from the second.
+fn halves(n: usize) -> [Range<usize>; 2] {
+    [0..n / 2, n / 2..n]
+}
+
+/// Fills the lower-left block of `b` from its upper-right block (the result is symmetric).
+fn mirror_lower(b: &mut Mat) {
+    let n = b.nrows();
+    for j in 0..n / 2 {
+        for i in n / 2..n {
+            b[(i, j)] = b[(j, i)];
+        }
+    }
+}
+
+/// `Wᵀ C W` for symmetric `C`, computing only what the symmetric result needs. With
+/// `w_upper_triangular` the zero blocks of `W` are skipped as well (whitening by an inverse
+/// Cholesky factor `W = L⁻ᵀ`, or the congruence `L S Lᵀ` with `W = Lᵀ`).
+pub(crate) fn congruence(w: &Mat, c: &Mat, w_upper_triangular: bool) -> Mat {
+    let n = c.nrows();
+    // Rows of W that can be non-zero in a block of its columns.
+    let rows = |cols: &Range<usize>| {
+        if w_upper_triangular {
+            0..cols.end
+        } else {
+            0..n
+        }
+    };
+    let (wv, cv) = (view(w), view(c));
+    let mut y = Mat::zeros(n, n);
+    {
+        let mut yv = view_mut(&mut y);
+        for cols in halves(n) {
+            let k = rows(&cols);
+            general_mat_mul(
+                1.0,
+                &cv.slice(s![.., k.clone()]),
+                &wv.slice(s![k, cols.clone()]),
+                0.0,
+                &mut yv.slice_mut(s![.., cols]),
+            );
+        }
+    }
+    let mut b = Mat::zeros(n, n);
+    {
+        let (yv, mut bv) = (view(&y), view_mut(&mut b));
+        let [lo, hi] = halves(n);
+        for (bi, bj) in [(&lo, &lo), (&lo, &hi), (&hi, &hi)] {
+            let k = rows(bi);
+            general_mat_mul(
+                1.0,
+                &wv.slice(s![k.clone(), bi.clone()]).t(),
+                &yv.slice(s![k, bj.clone()]),
+                0.0,
+                &mut bv.slice_mut(s![bi.clone(), bj.clone()]),
+            );
+        }
+    }
+    mirror_lower(&mut b);
+    b
 }
 
 /// Eigenvalues in ascending order and the matching eigenvectors (columns) of a symmetric matrix.
@@ -56,7 +135,8 @@ pub(crate) fn eigvals_generalized(a: &Mat, b: &Mat, what: &str) -> Result<Vec<f6
     Ok(crate::eigen::sym_eigenvalues(c.as_slice(), c.nrows()))
 }
 
-/// `V f(Λ) Vᵀ` from an eigen-decomposition.
+/// `V f(Λ) Vᵀ` from an eigen-decomposition (three of its four blocks computed, the result being
+/// symmetric).
 pub(crate) fn recompose(vals: &DVector<f64>, vecs: &Mat, f: impl Fn(f64) -> f64) -> Mat {
     let n = vals.len();
     let mut scaled = vecs.clone();
@@ -64,7 +144,22 @@ pub(crate) fn recompose(vals: &DVector<f64>, vecs: &Mat, f: impl Fn(f64) -> f64)
         let fv = f(vals[c]);
         scaled.column_mut(c).scale_mut(fv);
     }
-    &scaled * vecs.transpose()
+    let mut out = Mat::zeros(n, n);
+    {
+        let (sv, vv, mut ov) = (view(&scaled), view(vecs), view_mut(&mut out));
+        let [lo, hi] = halves(n);
+        for (bi, bj) in [(&lo, &lo), (&lo, &hi), (&hi, &hi)] {
+            general_mat_mul(
+                1.0,
+                &sv.slice(s![bi.clone(), ..]),
+                &vv.slice(s![bj.clone(), ..]).t(),
+                0.0,
+                &mut ov.slice_mut(s![bi.clone(), bj.clone()]),
+            );
+        }
+    }
+    mirror_lower(&mut out);
+    out
 }
 
 /// Eigen-decomposition of an SPD matrix; an error naming `what` if it is not positive definite.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{DecodeError, Result};
 use crate::labels::{check_labels, class_indices};
 use crate::linalg::{
-    self, Mat, eigh_spd, eigvals_generalized, from_na, recompose, sqrt_invsqrt, to_na,
+    self, Mat, congruence, eigh_spd, eigvals_generalized, from_na, recompose, sqrt_invsqrt, to_na,
 };
 use crate::par::par_map;
 
@@ -45,9 +45,28 @@ pub(crate) fn mean_riemann_na(mats: &[Mat]) -> Result<Mat> {
     let mut nu = 1.0f64;
     let mut tau = f64::MAX;
     for _ in 0..MEAN_MAX_ITER {
-        let (m12, mm12) = sqrt_invsqrt(&m, "Riemannian mean iterate")?;
+        // pyRiemann whitens by M^{-1/2} and steps to M^{1/2} expm(ν J) M^{1/2}. Whitening by the
+        // Cholesky factor M = L Lᵀ instead gives matrices L⁻¹ C L⁻ᵀ = Uᵀ (M^{-1/2} C M^{-1/2}) U
+        // (U = M^{-1/2} L is orthogonal), so their mean log is J_L = Uᵀ J U, ‖J_L‖ = ‖J‖, and
+        // L expm(ν J_L) Lᵀ is the same next iterate: the same iteration, with triangular products
+        // and no eigen-decomposition of M.
+        let l = nalgebra::Cholesky::new(m.clone())
+            .ok_or_else(|| DecodeError::SingularCovariance {
+                what: "Riemannian mean iterate".into(),
+                detail: "matrix is not positive definite (Cholesky failed)".into(),
+                min_variance: (0..n).map(|i| m[(i, i)]).fold(f64::INFINITY, f64::min),
+            })?
+            .unpack();
+        let l_inv_t = l
+            .solve_lower_triangular(&Mat::identity(n, n))
+            .ok_or_else(|| DecodeError::SingularCovariance {
+                what: "Riemannian mean iterate".into(),
+                detail: "Cholesky factor is singular".into(),
+                min_variance: f64::NAN,
+            })?
+            .transpose();
         let logs = par_map(mats.len(), |i| {
-            let inner = &mm12 * &mats[i] * &mm12;
+            let inner = congruence(&l_inv_t, &mats[i], true);
             let (vals, vecs) = eigh_spd(&inner, &format!("covariance of epoch {i}"))?;
             Ok(recompose(&vals, &vecs, f64::ln))
         });
@@ -57,7 +76,7 @@ pub(crate) fn mean_riemann_na(mats: &[Mat]) -> Result<Mat> {
         }
         let (jv, jvec) = linalg::eigh(&j);
         let step = recompose(&jv, &jvec, |v| (nu * v).exp());
-        m = &m12 * step * &m12;
+        m = congruence(&l.transpose(), &step, true);
         let crit = j.norm();
         let h = nu * crit;
         if h < tau {
@@ -157,7 +176,7 @@ impl TangentSpace {
         let (_, mm12) = sqrt_invsqrt(&to_na(self.reference.view()), "tangent-space reference")?;
         let d = c * (c + 1) / 2;
         let rows = par_map(covs.dim().0, |i| {
-            let inner = &mm12 * to_na(covs.index_axis(Axis(0), i)) * &mm12;
+            let inner = congruence(&mm12, &to_na(covs.index_axis(Axis(0), i)), false);
             let (vals, vecs) = eigh_spd(&inner, &format!("covariance of epoch {i}"))?;
             Ok(upper(&recompose(&vals, &vecs, f64::ln)))
         });
