@@ -383,9 +383,13 @@ impl Model {
                 ),
             });
         }
-        let model: Model = serde_json::from_value(head).map_err(|e| DecodeError::ModelFile {
-            path: String::new(),
-            message: e.to_string(),
+        // The path of the offending field (e.g. `fitted.TsLr.logistic_regression.coef`) tells a
+        // user what to mend; serde alone would only say what type it expected.
+        let model: Model = serde_path_to_error::deserialize(head).map_err(|e| {
+            DecodeError::ModelFile {
+                path: String::new(),
+                message: format!("field {}: {}", e.path(), e.inner()),
+            }
         })?;
         model.validate().map_err(|message| DecodeError::ModelFile {
             path: String::new(),

@@ -236,6 +236,26 @@ fn malformed_models_are_refused_at_load_with_the_field_named() {
             serde_json::json!("up"),
             "not in \"classes\"",
         ),
+        // A value of the wrong JSON type: the message names the field's path.
+        (
+            "ts-lr",
+            "/sample_rate",
+            serde_json::json!("fast"),
+            "field sample_rate: invalid type: string \"fast\", expected f64",
+        ),
+        (
+            "ts-lr",
+            "/window/tmax",
+            serde_json::json!([0.5]),
+            "field window.tmax: invalid type: sequence, expected f64",
+        ),
+        // Inside the pipeline (a tagged union) serde keeps no path: the part is named.
+        (
+            "ts-lr",
+            "/pipeline/logistic_regression/intercept",
+            serde_json::json!([1.0]),
+            "field pipeline: invalid type: sequence, expected f64",
+        ),
     ];
     for (name, pointer, value, want) in cases {
         let mut v = seed(name);
