@@ -60,6 +60,23 @@ pub fn check_finite(epochs: ArrayView3<f64>, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// Fails on the first NaN or infinity in a feature matrix (epochs × features), naming where.
+pub(crate) fn check_features(x: ArrayView2<f64>) -> Result<()> {
+    if x.as_slice().is_some_and(bci_dsp::all_finite) {
+        return Ok(());
+    }
+    if let Some(((i, j), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(DecodeError::NonFinite {
+            what: "features".into(),
+            epoch: i,
+            channel: j,
+            sample: 0,
+            value: *v,
+        });
+    }
+    Ok(())
+}
+
 /// Centred copy of an epoch (each channel minus its mean over samples).
 fn centred(epoch: ArrayView2<f64>) -> Array2<f64> {
     let n = epoch.ncols() as f64;

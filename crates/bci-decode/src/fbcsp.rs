@@ -18,7 +18,7 @@
 use ndarray::{Array2, ArrayView2, ArrayView3, Axis, concatenate};
 use serde::{Deserialize, Serialize};
 
-use crate::covariance::{Estimator, covariances};
+use crate::covariance::{Estimator, check_features, covariances};
 use crate::csp::Csp;
 use crate::error::{DecodeError, Result};
 use crate::labels::{check_labels, class_indices};
@@ -163,15 +163,7 @@ pub fn mutual_info_classif(
     if n_neighbors == 0 {
         return Err(DecodeError::invalid("n_neighbors", 0, "must be at least 1"));
     }
-    if let Some(((i, j), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
-        return Err(DecodeError::NonFinite {
-            what: "features".into(),
-            epoch: i,
-            channel: j,
-            sample: 0,
-            value: *v,
-        });
-    }
+    check_features(x)?;
     let classes: Vec<Vec<usize>> = (0..n_classes).map(|c| class_indices(y, c)).collect();
     let mut out = Vec::with_capacity(p);
     for col in x.columns() {

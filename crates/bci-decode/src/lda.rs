@@ -8,7 +8,7 @@ use nalgebra::DMatrix;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use crate::covariance::ledoit_wolf;
+use crate::covariance::{check_features, ledoit_wolf};
 use crate::error::{DecodeError, Result};
 use crate::labels::{check_labels, class_indices};
 use crate::linalg::{Mat, eigh, from_na, svd_right, to_na};
@@ -33,19 +33,6 @@ pub struct Lda {
     pub coef: Array2<f64>,
     pub intercept: Array1<f64>,
     pub n_classes: usize,
-}
-
-fn check_features(x: ArrayView2<f64>) -> Result<()> {
-    if let Some(((i, j), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
-        return Err(DecodeError::NonFinite {
-            what: "features".into(),
-            epoch: i,
-            channel: j,
-            sample: 0,
-            value: *v,
-        });
-    }
-    Ok(())
 }
 
 impl Lda {

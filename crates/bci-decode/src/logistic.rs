@@ -12,6 +12,7 @@ use nalgebra::{DMatrix, DVector};
 use ndarray::{Array1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
+use crate::covariance::check_features;
 use crate::error::{DecodeError, Result};
 use crate::labels::check_labels;
 use crate::linalg::to_na;
@@ -58,15 +59,7 @@ impl LogisticRegression {
         if !(c > 0.0 && c.is_finite()) {
             return Err(DecodeError::invalid("C", c, "must be positive and finite"));
         }
-        if let Some(((i, j), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
-            return Err(DecodeError::NonFinite {
-                what: "features".into(),
-                epoch: i,
-                channel: j,
-                sample: 0,
-                value: *v,
-            });
-        }
+        check_features(x)?;
         let xm = to_na(x);
         let yv = DVector::from_iterator(n, y.iter().map(|&v| v as f64));
         let (w, b) = if p < n {

@@ -383,14 +383,14 @@ impl Model {
                 ),
             });
         }
-        // The path of the offending field (e.g. `fitted.TsLr.logistic_regression.coef`) tells a
-        // user what to mend; serde alone would only say what type it expected.
-        let model: Model = serde_path_to_error::deserialize(head).map_err(|e| {
-            DecodeError::ModelFile {
+        // The path of the offending field (e.g. `window.tmax`) tells a user what to mend; serde
+        // alone would only say what type it expected. Inside the tagged `pipeline` union serde
+        // keeps no path, so there the message names `pipeline`.
+        let model: Model =
+            serde_path_to_error::deserialize(head).map_err(|e| DecodeError::ModelFile {
                 path: String::new(),
                 message: format!("field {}: {}", e.path(), e.inner()),
-            }
-        })?;
+            })?;
         model.validate().map_err(|message| DecodeError::ModelFile {
             path: String::new(),
             message,
