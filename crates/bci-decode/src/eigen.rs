@@ -34,21 +34,28 @@ pub fn decompositions() -> (u64, u64) {
 fn sym_eigen_opt(a: &[f64], n: usize, vectors: bool) -> (Vec<f64>, Vec<f64>) {
     DONE[usize::from(vectors)].fetch_add(1, Ordering::Relaxed);
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2 (checked just above).
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
         return unsafe { sym_eigen_avx2(a, n, vectors) };
     }
-    sym_eigen_body(a, n, vectors)
+    sym_eigen_body::<false>(a, n, vectors)
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 unsafe fn sym_eigen_avx2(a: &[f64], n: usize, vectors: bool) -> (Vec<f64>, Vec<f64>) {
-    sym_eigen_body(a, n, vectors)
+    sym_eigen_body::<true>(a, n, vectors)
+}
+
+/// `x + a * y`, fused (one rounding, one instruction) where the CPU has FMA; without it,
+/// `mul_add` would be a slow library call, so the plain expression is used.
+#[inline(always)]
+fn fma<const FMA: bool>(x: f64, a: f64, y: f64) -> f64 {
+    if FMA { a.mul_add(y, x) } else { x + a * y }
 }
 
 #[inline(always)]
-fn sym_eigen_body(a: &[f64], n: usize, vectors: bool) -> (Vec<f64>, Vec<f64>) {
+fn sym_eigen_body<const FMA: bool>(a: &[f64], n: usize, vectors: bool) -> (Vec<f64>, Vec<f64>) {
     debug_assert_eq!(a.len(), n * n);
     if n == 0 {
         return (Vec::new(), Vec::new());
@@ -67,21 +74,23 @@ fn sym_eigen_body(a: &[f64], n: usize, vectors: bool) -> (Vec<f64>, Vec<f64>) {
     let mut e = vec![0.0; n];
     tridiagonalize(&mut v, &mut d, &mut e, n, vectors);
     if !vectors {
-        ql_implicit(&mut [], &mut d, &mut e, n);
+        ql_implicit::<FMA>(&mut [], &mut [], &mut d, &mut e, n);
         let mut vals = d;
         vals.sort_by(f64::total_cmp);
         return (vals, Vec::new());
     }
-    // Column k of the transform is the contiguous run v[k * n..]: the QL rotations combine two
-    // such runs, and on return run k is the eigenvector of d[k].
-    ql_implicit(&mut v, &mut d, &mut e, n);
+    // Column k of the transform is sigma[k] times the contiguous run v[k * n..]: the QL
+    // rotations combine two such runs, and on return run k times sigma[k] is the eigenvector of
+    // d[k].
+    let mut sigma = vec![1.0; n];
+    ql_implicit::<FMA>(&mut v, &mut sigma, &mut d, &mut e, n);
     let mut idx: Vec<usize> = (0..n).collect();
     idx.sort_by(|&p, &q| d[p].total_cmp(&d[q]));
     let vals: Vec<f64> = idx.iter().map(|&k| d[k]).collect();
     let mut vecs = vec![0.0; n * n];
     for (c, &k) in idx.iter().enumerate() {
         for r in 0..n {
-            vecs[r * n + c] = v[k * n + r];
+            vecs[r * n + c] = v[k * n + r] * sigma[k];
         }
     }
     (vals, vecs)
@@ -205,13 +214,21 @@ fn tridiagonalize(v: &mut [f64], d: &mut [f64], e: &mut [f64], n: usize, accumul
     v[(n - 1) * n + n - 1] = 1.0;
 }
 
-/// Implicit QL on the tridiagonal (d, e); `w` holds the transform column by column (the
-/// eigenvectors, one contiguous run each, on return); empty for eigenvalues only.
+/// Implicit QL on the tridiagonal (d, e); `w` holds the transform column by column, column k
+/// being `sigma[k]` times the run `w[k * n..]` (the eigenvectors on return); both empty for
+/// eigenvalues only.
 #[inline(always)]
-fn ql_implicit(w: &mut [f64], d: &mut [f64], e: &mut [f64], n: usize) {
+fn ql_implicit<const FMA: bool>(
+    w: &mut [f64],
+    sigma: &mut [f64],
+    d: &mut [f64],
+    e: &mut [f64],
+    n: usize,
+) {
     // The rotations of one sweep, applied to `w` together once the sweep is known.
     let mut cs = vec![0.0; n];
     let mut ss = vec![0.0; n];
+    let mut scratch = ScaledSweep::new(n);
     for i in 1..n {
         e[i - 1] = e[i];
     }
@@ -267,7 +284,7 @@ fn ql_implicit(w: &mut [f64], d: &mut [f64], e: &mut [f64], n: usize) {
                     ss[i] = s;
                 }
                 if !w.is_empty() {
-                    rotate_sweep(w, n, l, m, &cs, &ss);
+                    scratch.apply::<FMA>(w, sigma, n, l, m, &cs, &ss);
                 }
                 p = -s * s2 * c3 * el1 * e[l] / dl1;
                 e[l] = s * p;
@@ -317,6 +334,122 @@ fn rotate_sweep(w: &mut [f64], n: usize, l: usize, m: usize, cs: &[f64], ss: &[f
         }
         w[l * n + jj] = carry;
     }
+}
+
+/// Scaled ("fast") Givens rotations. A plain rotation of two runs costs two multiplies and two
+/// multiply-adds per entry. With a scale kept per run (column k is `sigma[k]` times run k), the
+/// rotation by (c, s) of the row `sa * u` and the carried run `sc * v` gives the new run i + 1
+/// `c * sc * (v + alpha * u)` and the new carried run `c * sa * (u + beta * v)`, with
+/// `alpha = s * sa / (c * sc)` and `beta = -s * sc / (c * sa)`: one multiply-add per entry, the
+/// divisions done once per rotation. A fused multiply-add rounds each entry once, relative to
+/// the rotated value, so the accuracy is that of the plain rotation. The scales shrink (by |c|
+/// per rotation): a run is rescaled when its scale falls below 1e-80, and a sweep with a cosine
+/// below 1e-20 (not met on covariances, possible on contrived input) is applied by plain
+/// rotations after the scales of its runs are folded in.
+struct ScaledSweep {
+    /// Coefficient of the row (run i) in the new run i + 1, per rotation i.
+    alpha: Vec<f64>,
+    /// Coefficient of the carried run in the new run i, per rotation i.
+    beta: Vec<f64>,
+    /// Scale of the carried run entering rotation i.
+    carry_scale: Vec<f64>,
+}
+
+impl ScaledSweep {
+    fn new(n: usize) -> Self {
+        ScaledSweep {
+            alpha: vec![0.0; n],
+            beta: vec![0.0; n],
+            carry_scale: vec![0.0; n],
+        }
+    }
+
+    /// Applies the rotations (cs[i], ss[i]) for i = m-1 down to l to runs i and i+1 of `w`
+    /// (scales `sigma`), as `rotate_sweep` does to unscaled runs.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn apply<const FMA: bool>(
+        &mut self,
+        w: &mut [f64],
+        sigma: &mut [f64],
+        n: usize,
+        l: usize,
+        m: usize,
+        cs: &[f64],
+        ss: &[f64],
+    ) {
+        if cs[l..m].iter().any(|c| c.abs() < 1e-20) {
+            for k in l..=m {
+                unscale(&mut w[k * n..(k + 1) * n], &mut sigma[k]);
+            }
+            rotate_sweep(w, n, l, m, cs, ss);
+            return;
+        }
+        // The run carried into rotation i is the new run i + 1 of rotation i + 1, scaled by
+        // c[i + 1] * sigma[i + 1] (run m itself for the first rotation): the scales need no
+        // chain through the sweep, and the coefficients vectorise.
+        self.carry_scale[m - 1] = sigma[m];
+        for i in l..m - 1 {
+            self.carry_scale[i] = cs[i + 1] * sigma[i + 1];
+        }
+        for i in l..m {
+            let (c, s, sa, sc) = (cs[i], ss[i], sigma[i], self.carry_scale[i]);
+            self.alpha[i] = (s * sa) / (c * sc);
+            self.beta[i] = -(s * sc) / (c * sa);
+        }
+        sigma[l] *= cs[l];
+        for i in l..m {
+            sigma[i + 1] = cs[i] * self.carry_scale[i];
+        }
+        let (alpha, beta) = (&self.alpha, &self.beta);
+        // Blocks of 16 entries, the carried run in registers; the runs come from a chunk
+        // iterator (each exactly n long) so the block bounds are checked once per block.
+        const B: usize = 16;
+        let mut j = 0;
+        while j + B <= n {
+            let mut runs = w[l * n..(m + 1) * n].rchunks_exact_mut(n);
+            let Some(mut prev) = runs.next() else { return };
+            let mut carry: [f64; B] = prev[j..j + B].try_into().unwrap_or([0.0; B]);
+            let coefs = alpha[l..m].iter().zip(&beta[l..m]).rev();
+            for (cur, (&a, &b)) in runs.zip(coefs) {
+                let row = &cur[j..j + B];
+                let mut down = [0.0f64; B];
+                let mut up = [0.0f64; B];
+                for k in 0..B {
+                    up[k] = fma::<FMA>(row[k], b, carry[k]);
+                    down[k] = fma::<FMA>(carry[k], a, row[k]);
+                }
+                prev[j..j + B].copy_from_slice(&down);
+                carry = up;
+                prev = cur;
+            }
+            prev[j..j + B].copy_from_slice(&carry);
+            j += B;
+        }
+        for jj in j..n {
+            let mut carry = w[m * n + jj];
+            for i in (l..m).rev() {
+                let x = w[i * n + jj];
+                w[(i + 1) * n + jj] = fma::<FMA>(carry, alpha[i], x);
+                carry = fma::<FMA>(x, beta[i], carry);
+            }
+            w[l * n + jj] = carry;
+        }
+        for k in l..=m {
+            if sigma[k].abs() < 1e-80 {
+                unscale(&mut w[k * n..(k + 1) * n], &mut sigma[k]);
+            }
+        }
+    }
+}
+
+/// Folds a run's scale into its entries.
+#[inline(always)]
+fn unscale(run: &mut [f64], sigma: &mut f64) {
+    for x in run.iter_mut() {
+        *x *= *sigma;
+    }
+    *sigma = 1.0;
 }
 
 /// `sqrt(a² + b²)`, with libm's careful `hypot` only where the squares could overflow.
