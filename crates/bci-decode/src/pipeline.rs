@@ -288,6 +288,19 @@ fn design_subbands(bands: &[[f64; 2]], what: &str, sfreq: f64) -> Result<Vec<Fil
         .collect()
 }
 
+/// Tangent space at the Riemannian mean of `covs`, then logistic regression on the tangent
+/// vectors (the second half of TS+LR and xDAWN+TS+LR).
+fn fit_ts_lr(
+    covs: ArrayView3<f64>,
+    y: &[usize],
+    c: f64,
+) -> Result<(TangentSpace, LogisticRegression)> {
+    let tangent_space = TangentSpace::fit(covs)?;
+    let v = tangent_space.transform(covs)?;
+    let logistic_regression = LogisticRegression::fit(v.view(), y, c)?;
+    Ok((tangent_space, logistic_regression))
+}
+
 impl Fitted {
     /// Trains `kind` on epochs (n × channels × samples, µV) and class indices.
     /// For `Cca`, `cca_freqs` gives each class's stimulus frequency and `sfreq` the rate; the
@@ -303,6 +316,17 @@ impl Fitted {
         check_finite(epochs, "training epochs")?;
         check_labels(y, epochs.dim().0)?;
         check_flat_channels(epochs)?;
+        // pyRiemann's XdawnCovariances as MOABB configures it: Xdawn filters from SCM, the
+        // super-trial covariances with the pipeline's estimator.
+        let fit_xdawn_covariances = || {
+            XdawnCovariances::fit(
+                epochs,
+                y,
+                opts.xdawn_filters,
+                opts.covariance,
+                Estimator::Scm,
+            )
+        };
         Ok(match kind {
             PipelineKind::CspLda => {
                 let covs = covariances(epochs, opts.covariance)?;
@@ -317,9 +341,7 @@ impl Fitted {
             }
             PipelineKind::TsLr => {
                 let covs = covariances(epochs, opts.covariance)?;
-                let tangent_space = TangentSpace::fit(covs.view())?;
-                let v = tangent_space.transform(covs.view())?;
-                let logistic_regression = LogisticRegression::fit(v.view(), y, opts.lr_c)?;
+                let (tangent_space, logistic_regression) = fit_ts_lr(covs.view(), y, opts.lr_c)?;
                 Fitted::TsLr {
                     covariance: opts.covariance,
                     tangent_space,
@@ -334,17 +356,9 @@ impl Fitted {
                 }
             }
             PipelineKind::XdawnTsLr => {
-                let xdawn_covariances = XdawnCovariances::fit(
-                    epochs,
-                    y,
-                    opts.xdawn_filters,
-                    opts.covariance,
-                    Estimator::Scm,
-                )?;
+                let xdawn_covariances = fit_xdawn_covariances()?;
                 let covs = xdawn_covariances.transform(epochs)?;
-                let tangent_space = TangentSpace::fit(covs.view())?;
-                let v = tangent_space.transform(covs.view())?;
-                let logistic_regression = LogisticRegression::fit(v.view(), y, opts.lr_c)?;
+                let (tangent_space, logistic_regression) = fit_ts_lr(covs.view(), y, opts.lr_c)?;
                 Fitted::XdawnTsLr {
                     xdawn_covariances,
                     tangent_space,
@@ -352,13 +366,7 @@ impl Fitted {
                 }
             }
             PipelineKind::XdawnMdm => {
-                let xdawn_covariances = XdawnCovariances::fit(
-                    epochs,
-                    y,
-                    opts.xdawn_filters,
-                    opts.covariance,
-                    Estimator::Scm,
-                )?;
+                let xdawn_covariances = fit_xdawn_covariances()?;
                 let covs = xdawn_covariances.transform(epochs)?;
                 Fitted::XdawnMdm {
                     mdm: Mdm::fit(covs.view(), y)?,
