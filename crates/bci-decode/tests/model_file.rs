@@ -101,11 +101,6 @@ fn model_file_version_and_format_are_checked() {
     assert!(Model::from_json("not json").is_err());
 }
 
-fn seed(name: &str) -> serde_json::Value {
-    let p = root().join(format!("crates/bci-decode/fuzz/seeds/{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(&p).expect("fuzz seed")).expect("seed json")
-}
-
 const SEEDS: &[&str] = &[
     "csp-lda",
     "ts-lr",
@@ -257,19 +252,5 @@ fn malformed_models_are_refused_at_load_with_the_field_named() {
             "field pipeline: invalid type: sequence, expected f64",
         ),
     ];
-    for (name, pointer, value, want) in cases {
-        let mut v = seed(name);
-        *v.pointer_mut(pointer)
-            .unwrap_or_else(|| panic!("{name}: no {pointer}")) = value;
-        let err = Model::from_json(&v.to_string()).unwrap_err();
-        let msg = err.to_string();
-        assert!(
-            matches!(err, DecodeError::ModelFile { .. }),
-            "{name} {pointer}: {err:?}"
-        );
-        assert!(
-            msg.contains(want),
-            "{name} {pointer}: message lacks {want:?}: {msg}"
-        );
-    }
+    assert_damaged_models_refused(cases);
 }

@@ -91,11 +91,6 @@ fn new_kinds_round_trip_and_refuse_damaged_parts() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-fn seed(name: &str) -> serde_json::Value {
-    let p = root().join(format!("crates/bci-decode/fuzz/seeds/{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(&p).expect("fuzz seed")).expect("seed json")
-}
-
 /// The fuzz seeds of the new kinds load and score epochs of their shape; damaged copies are
 /// refused at load with the field named.
 #[test]
@@ -159,19 +154,5 @@ fn new_kind_seeds_load_score_and_refuse_damage() {
             "lda.n_classes is 3 but the model has 2 classes",
         ),
     ];
-    for (name, pointer, value, want) in cases {
-        let mut v = seed(name);
-        *v.pointer_mut(pointer)
-            .unwrap_or_else(|| panic!("{name}: no {pointer}")) = value;
-        let err = Model::from_json(&v.to_string()).unwrap_err();
-        let msg = err.to_string();
-        assert!(
-            matches!(err, DecodeError::ModelFile { .. }),
-            "{name} {pointer}: {err:?}"
-        );
-        assert!(
-            msg.contains(want),
-            "{name} {pointer}: message lacks {want:?}: {msg}"
-        );
-    }
+    assert_damaged_models_refused(cases);
 }

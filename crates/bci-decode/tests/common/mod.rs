@@ -182,3 +182,30 @@ pub fn read(rel: &str) -> bci_core::Recording {
     let p = datasets().join(rel);
     bci_formats::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
+
+/// The model file `crates/bci-decode/fuzz/seeds/{name}.json` (a valid model of each kind).
+pub fn seed(name: &str) -> Value {
+    let p = root().join(format!("crates/bci-decode/fuzz/seeds/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&p).expect("fuzz seed")).expect("seed json")
+}
+
+/// Each case damages one seed model (the value at a JSON pointer replaced) and expects loading
+/// to fail with a model-file error whose message contains the given text.
+pub fn assert_damaged_models_refused(cases: Vec<(&str, &str, Value, &str)>) {
+    use bci_decode::{DecodeError, Model};
+    for (name, pointer, value, want) in cases {
+        let mut v = seed(name);
+        *v.pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{name}: no {pointer}")) = value;
+        let err = Model::from_json(&v.to_string()).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(err, DecodeError::ModelFile { .. }),
+            "{name} {pointer}: {err:?}"
+        );
+        assert!(
+            msg.contains(want),
+            "{name} {pointer}: message lacks {want:?}: {msg}"
+        );
+    }
+}
