@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use bci_decode::covariance::{Estimator, covariances};
-use bci_decode::eval::{roc_auc, train_indices};
+use bci_decode::eval::cross_validate;
 use bci_decode::riemann::eigh;
 use bci_decode::{Decoder, Fitted, PipelineKind, PipelineOptions, decompositions};
 use ndarray::{Array2, Array3, Axis};
@@ -147,25 +147,10 @@ fn main() -> Result<(), String> {
         cv_mean.clear();
         for (x, y, folds) in &subjects {
             for kind in [PipelineKind::CspLda, PipelineKind::TsLr, PipelineKind::Mdm] {
-                let mut aucs = 0.0;
-                for test in folds {
-                    let train = train_indices(y.len(), test);
-                    let ytr: Vec<usize> = train.iter().map(|&i| y[i]).collect();
-                    let m = Fitted::fit(
-                        kind,
-                        x.select(Axis(0), &train).view(),
-                        &ytr,
-                        &PipelineOptions::default(),
-                        160.0,
-                        &[],
-                    )
-                    .expect("fit");
-                    let s = m.scores(x.select(Axis(0), test).view()).expect("scores");
-                    let d: Vec<f64> = s.rows().into_iter().map(|r| r[1] - r[0]).collect();
-                    let yte: Vec<usize> = test.iter().map(|&i| y[i]).collect();
-                    aucs += roc_auc(&d, &yte).expect("auc");
-                }
-                cv_mean.push(aucs / folds.len() as f64);
+                let opts = PipelineOptions::default();
+                let aucs = cross_validate(kind, x.view(), y, folds, &opts, 160.0, &[])
+                    .expect("cross-validation");
+                cv_mean.push(aucs.iter().sum::<f64>() / folds.len() as f64);
             }
         }
     });

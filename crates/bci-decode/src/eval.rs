@@ -3,9 +3,11 @@
 //! sides use identical splits).
 
 use bci_core::Recording;
-use ndarray::{Array3, Axis, s};
+use ndarray::{Array3, ArrayView3, Axis, s};
 
 use crate::error::{DecodeError, Result};
+use crate::par::{par_map, sequential};
+use crate::pipeline::{Decoder, Fitted, PipelineKind, PipelineOptions};
 
 /// An epoch window relative to the event onset, in seconds; both ends included (as MNE's
 /// `Epochs(tmin, tmax)`), so `round((tmax − tmin)·sfreq) + 1` samples.
@@ -148,4 +150,59 @@ pub fn check_folds(n: usize, folds: &[Vec<usize>]) -> Result<()> {
         return Err(DecodeError::invalid("folds", i, "epoch in no fold"));
     }
     Ok(())
+}
+
+/// Cross-validation of a pipeline on given folds (each a list of test indices; together they
+/// must partition the epochs): one score per fold, ROC-AUC of `score[1] - score[0]` for two
+/// classes (as MOABB), accuracy otherwise. Folds are trained in parallel, each on one thread, so
+/// the scores do not depend on the number of cores.
+pub fn cross_validate(
+    kind: PipelineKind,
+    epochs: ArrayView3<f64>,
+    y: &[usize],
+    folds: &[Vec<usize>],
+    opts: &PipelineOptions,
+    sfreq: f64,
+    cca_freqs: &[f64],
+) -> Result<Vec<f64>> {
+    let n = epochs.dim().0;
+    if y.len() != n {
+        return Err(DecodeError::Shape(format!(
+            "{n} epochs but {} labels",
+            y.len()
+        )));
+    }
+    check_folds(n, folds)?;
+    par_map(folds.len(), |k| {
+        sequential(|| {
+            let test = &folds[k];
+            let train = train_indices(n, test);
+            let ytr: Vec<usize> = train.iter().map(|&i| y[i]).collect();
+            let yte: Vec<usize> = test.iter().map(|&i| y[i]).collect();
+            let model = Fitted::fit(
+                kind,
+                epochs.select(Axis(0), &train).view(),
+                &ytr,
+                opts,
+                sfreq,
+                cca_freqs,
+            )?;
+            let test_epochs = epochs.select(Axis(0), test);
+            if model.n_classes() == 2 {
+                let scores = model.scores(test_epochs.view())?;
+                let d: Vec<f64> = scores.rows().into_iter().map(|r| r[1] - r[0]).collect();
+                roc_auc(&d, &yte)
+            } else {
+                let hits = model
+                    .predict(test_epochs.view())?
+                    .iter()
+                    .zip(&yte)
+                    .filter(|(p, t)| p == t)
+                    .count();
+                Ok(hits as f64 / yte.len().max(1) as f64)
+            }
+        })
+    })
+    .into_iter()
+    .collect()
 }

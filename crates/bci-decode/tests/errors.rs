@@ -1,6 +1,7 @@
 //! Acceptance 6: bad input gives typed errors, never a panic.
 
 use bci_decode::covariance::{Estimator, covariance, covariances};
+use bci_decode::eval::cross_validate;
 use bci_decode::{DecodeError, Fitted, PipelineKind, PipelineOptions};
 use ndarray::Array3;
 
@@ -102,4 +103,25 @@ fn label_length_mismatch() {
         fit(PipelineKind::Mdm, &x, &[0, 1]).unwrap_err(),
         DecodeError::Shape(_)
     ));
+}
+
+#[test]
+fn cross_validation_refuses_bad_folds_and_passes_fit_errors_on() {
+    let x = noise(8, 4, 50);
+    let y = [0, 1, 0, 1, 0, 1, 0, 1];
+    let opts = PipelineOptions::default();
+    let cv = |y: &[usize], folds: &[Vec<usize>]| {
+        cross_validate(PipelineKind::CspLda, x.view(), y, folds, &opts, 160.0, &[])
+    };
+    let overlapping = vec![vec![0, 1, 2, 3], vec![3, 4, 5, 6, 7]];
+    let e = cv(&y, &overlapping).unwrap_err().to_string();
+    assert!(e.contains("fold 1 index 3"), "{e}");
+    let e = cv(&y[..7], &[vec![0, 1, 2, 3], vec![4, 5, 6]]).unwrap_err();
+    assert!(e.to_string().contains("8 epochs but 7 labels"), "{e}");
+    // A training set with one class (fold 0 holds every class-1 epoch) is the fit's typed error.
+    let e = cv(&y, &[vec![1, 3, 5, 7], vec![0, 2, 4, 6]]).unwrap_err();
+    assert!(matches!(e, DecodeError::SingleClass { .. }), "{e}");
+    let scores = cv(&y, &[vec![0, 1, 2, 3], vec![4, 5, 6, 7]]).unwrap();
+    assert_eq!(scores.len(), 2);
+    assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)), "{scores:?}");
 }

@@ -6,40 +6,9 @@
 
 mod common;
 
-use bci_decode::eval::{check_folds, roc_auc, train_indices};
-use bci_decode::{Decoder, Fitted, PipelineKind, PipelineOptions};
+use bci_decode::eval::cross_validate;
+use bci_decode::{PipelineKind, PipelineOptions};
 use common::*;
-use ndarray::Axis;
-
-pub fn cv_auc(
-    x: &ndarray::Array3<f64>,
-    y: &[usize],
-    folds: &[Vec<usize>],
-    kind: PipelineKind,
-) -> Vec<f64> {
-    check_folds(y.len(), folds).unwrap();
-    folds
-        .iter()
-        .map(|test| {
-            let train = train_indices(y.len(), test);
-            let xtr = x.select(Axis(0), &train);
-            let ytr: Vec<usize> = train.iter().map(|&i| y[i]).collect();
-            let model = Fitted::fit(
-                kind,
-                xtr.view(),
-                &ytr,
-                &PipelineOptions::default(),
-                160.0,
-                &[],
-            )
-            .unwrap();
-            let s = model.scores(x.select(Axis(0), test).view()).unwrap();
-            let d: Vec<f64> = s.rows().into_iter().map(|r| r[1] - r[0]).collect();
-            let yte: Vec<usize> = test.iter().map(|&i| y[i]).collect();
-            roc_auc(&d, &yte).unwrap()
-        })
-        .collect()
-}
 
 #[test]
 fn pipelines_match_python_per_subject() {
@@ -58,7 +27,8 @@ fn pipelines_match_python_per_subject() {
             ("ts_lr", PipelineKind::TsLr),
             ("mdm", PipelineKind::Mdm),
         ] {
-            let aucs = cv_auc(&e.x, &y, &folds, kind);
+            let opts = PipelineOptions::default();
+            let aucs = cross_validate(kind, e.x.view(), &y, &folds, &opts, 160.0, &[]).unwrap();
             let mean = aucs.iter().sum::<f64>() / aucs.len() as f64;
             let py = gs["pipelines"][key]["mean_auc"].as_f64().unwrap();
             report.push(format!(

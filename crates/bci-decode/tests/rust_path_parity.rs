@@ -4,11 +4,10 @@
 
 mod common;
 
-use bci_decode::eval::{Window, check_folds, roc_auc, train_indices};
+use bci_decode::eval::{Window, check_folds, cross_validate};
 use bci_decode::model::collect_epochs;
-use bci_decode::{Decoder, EventClass, FilterSpec, Fitted, PipelineKind, PipelineOptions};
+use bci_decode::{EventClass, FilterSpec, PipelineKind, PipelineOptions};
 use common::*;
-use ndarray::Axis;
 
 #[test]
 fn rust_path_matches_python_pipelines() {
@@ -60,24 +59,8 @@ fn rust_path_matches_python_pipelines() {
             ("ts_lr", PipelineKind::TsLr),
             ("mdm", PipelineKind::Mdm),
         ] {
-            let mut aucs = Vec::new();
-            for test in &folds {
-                let train = train_indices(y.len(), test);
-                let ytr: Vec<usize> = train.iter().map(|&i| y[i]).collect();
-                let m = Fitted::fit(
-                    kind,
-                    x.select(Axis(0), &train).view(),
-                    &ytr,
-                    &PipelineOptions::default(),
-                    160.0,
-                    &[],
-                )
-                .unwrap();
-                let sc = m.scores(x.select(Axis(0), test).view()).unwrap();
-                let dv: Vec<f64> = sc.rows().into_iter().map(|r| r[1] - r[0]).collect();
-                let yte: Vec<usize> = test.iter().map(|&i| y[i]).collect();
-                aucs.push(roc_auc(&dv, &yte).unwrap());
-            }
+            let opts = PipelineOptions::default();
+            let aucs = cross_validate(kind, x.view(), &y, &folds, &opts, 160.0, &[]).unwrap();
             let mean = aucs.iter().sum::<f64>() / 5.0;
             let pyv = gs["pipelines"][key]["mean_auc"].as_f64().unwrap();
             report.push(format!("{name} {key}: rust {mean:.3} python {pyv:.3}"));
