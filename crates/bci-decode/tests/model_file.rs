@@ -4,32 +4,8 @@
 
 mod common;
 
-use bci_decode::eval::Window;
-use bci_decode::{DecodeError, EventClass, Model, PipelineKind, PipelineOptions, TrainSpec};
+use bci_decode::{DecodeError, Model, PipelineKind};
 use common::*;
-
-fn spec(kind: PipelineKind) -> TrainSpec {
-    TrainSpec {
-        causal: false,
-        pipeline: kind,
-        events: vec![
-            EventClass {
-                event: "T1".into(),
-                class: "left".into(),
-            },
-            EventClass {
-                event: "T2".into(),
-                class: "right".into(),
-            },
-        ],
-        window: Window {
-            tmin: 0.0,
-            tmax: 3.0,
-        },
-        band: Some([8.0, 32.0]),
-        options: PipelineOptions::default(),
-    }
-}
 
 #[test]
 fn round_trip_gives_identical_predictions() {
@@ -39,7 +15,7 @@ fn round_trip_gives_identical_predictions() {
     let dir = std::env::temp_dir().join(format!("bci-decode-model-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for kind in [PipelineKind::CspLda, PipelineKind::TsLr, PipelineKind::Mdm] {
-        let model = Model::train(&[&r04, &r08], &spec(kind)).unwrap();
+        let model = Model::train(&[&r04, &r08], &left_right_spec(kind, 3.0)).unwrap();
         assert_eq!(model.channels.len(), 64);
         assert_eq!(model.classes, vec!["left", "right"]);
         let path = dir.join(format!("{}.json", kind.name()));
@@ -61,7 +37,7 @@ fn round_trip_gives_identical_predictions() {
 #[test]
 fn model_refuses_a_stream_with_other_channels_or_rate() {
     let r04 = read("eegmmidb/S001/S001R04.edf");
-    let model = Model::train(&[&r04], &spec(PipelineKind::Mdm)).unwrap();
+    let model = Model::train(&[&r04], &left_right_spec(PipelineKind::Mdm, 3.0)).unwrap();
     let ssvep = read("ssvep_exoskeleton/subject01_2012-07-06-19-02-16.gdf");
     let err = model.predict_recording(&ssvep).unwrap_err();
     let msg = err.to_string();
@@ -86,7 +62,7 @@ fn model_refuses_a_stream_with_other_channels_or_rate() {
 #[test]
 fn model_file_version_and_format_are_checked() {
     let r04 = read("eegmmidb/S001/S001R04.edf");
-    let model = Model::train(&[&r04], &spec(PipelineKind::CspLda)).unwrap();
+    let model = Model::train(&[&r04], &left_right_spec(PipelineKind::CspLda, 3.0)).unwrap();
     let text = serde_json::to_string(&model).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut bumped = v.clone();

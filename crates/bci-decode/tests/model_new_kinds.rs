@@ -5,29 +5,8 @@
 
 mod common;
 
-use bci_decode::eval::Window;
-use bci_decode::{DecodeError, EventClass, Model, PipelineKind, PipelineOptions, TrainSpec};
+use bci_decode::{DecodeError, Model, PipelineKind};
 use common::*;
-
-fn spec(kind: PipelineKind, tmax: f64) -> TrainSpec {
-    TrainSpec {
-        causal: false,
-        pipeline: kind,
-        events: vec![
-            EventClass {
-                event: "T1".into(),
-                class: "left".into(),
-            },
-            EventClass {
-                event: "T2".into(),
-                class: "right".into(),
-            },
-        ],
-        window: Window { tmin: 0.0, tmax },
-        band: Some([8.0, 32.0]),
-        options: PipelineOptions::default(),
-    }
-}
 
 #[test]
 fn new_kinds_round_trip_and_refuse_damaged_parts() {
@@ -61,7 +40,7 @@ fn new_kinds_round_trip_and_refuse_damaged_parts() {
         ),
     ];
     for (kind, tmax, pointer, value, want) in cases {
-        let model = Model::train(&[&r04, &r08], &spec(kind, tmax)).unwrap();
+        let model = Model::train(&[&r04, &r08], &left_right_spec(kind, tmax)).unwrap();
         assert_eq!(model.pipeline_name, kind.name());
         let path = dir.join(format!("{}.json", kind.name()));
         model.save(&path).unwrap();

@@ -209,3 +209,27 @@ pub fn assert_damaged_models_refused(cases: Vec<(&str, &str, Value, &str)>) {
         );
     }
 }
+
+/// Training spec of the left/right imagery models: T1 = left, T2 = right, epochs 0 to `tmax` s,
+/// 8-32 Hz zero-phase band-pass, default options.
+pub fn left_right_spec(kind: bci_decode::PipelineKind, tmax: f64) -> bci_decode::TrainSpec {
+    use bci_decode::eval::Window;
+    use bci_decode::{EventClass, PipelineOptions, TrainSpec};
+    TrainSpec {
+        causal: false,
+        pipeline: kind,
+        events: vec![
+            EventClass {
+                event: "T1".into(),
+                class: "left".into(),
+            },
+            EventClass {
+                event: "T2".into(),
+                class: "right".into(),
+            },
+        ],
+        window: Window { tmin: 0.0, tmax },
+        band: Some([8.0, 32.0]),
+        options: PipelineOptions::default(),
+    }
+}
