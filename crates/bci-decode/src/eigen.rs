@@ -276,9 +276,14 @@ fn ql_implicit<const FMA: bool>(
                     let h = c * p;
                     r = hyp(p, e[i]);
                     e[i + 1] = s * r;
+                    // p = c * d[i] - s * g with c = p / r and s = e[i] / r, as one division
+                    // of a numerator computed while the square root runs: the recurrence is
+                    // bound by its latency (p -> r -> p), which this shortens by a multiply
+                    // and a multiply-add.
+                    let num = p * d[i] - e[i] * g;
                     s = e[i] / r;
                     c = p / r;
-                    p = c * d[i] - s * g;
+                    p = num / r;
                     d[i + 1] = h + s * (c * g + s * d[i]);
                     cs[i] = c;
                     ss[i] = s;
