@@ -12,6 +12,7 @@ use ndarray::{Array2, Array3, ArrayView2, ArrayView3, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DecodeError, Result};
+use crate::linalg::symmetric_product;
 
 /// Which covariance estimator to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,7 +112,8 @@ pub fn covariance(epoch: ArrayView2<f64>, est: Estimator) -> Result<Array2<f64>>
     }
     let x = centred(epoch);
     let t = n_t as f64;
-    let xxt = x.dot(&x.t());
+    let mut xxt = Array2::zeros((n_ch, n_ch));
+    symmetric_product(x.view(), x.view(), xxt.view_mut());
     Ok(match est {
         Estimator::Scm => xxt / t,
         Estimator::Cov => xxt / (t - 1.0),

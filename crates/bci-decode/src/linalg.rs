@@ -43,13 +43,33 @@ fn halves(n: usize) -> [Range<usize>; 2] {
 }
 
 /// Fills the lower-left block of `b` from its upper-right block (the result is symmetric).
-fn mirror_lower(b: &mut Mat) {
+fn mirror_lower(mut b: ArrayViewMut2<f64>) {
     let n = b.nrows();
-    for j in 0..n / 2 {
-        for i in n / 2..n {
-            b[(i, j)] = b[(j, i)];
+    for i in n / 2..n {
+        for j in 0..n / 2 {
+            b[[i, j]] = b[[j, i]];
         }
     }
+}
+
+/// `out = A Bᵀ` for a product known to be symmetric (`A`, `B` both n × k): three of its four
+/// blocks are computed and the fourth mirrored.
+pub(crate) fn symmetric_product(
+    a: ArrayView2<f64>,
+    b: ArrayView2<f64>,
+    mut out: ArrayViewMut2<f64>,
+) {
+    let [lo, hi] = halves(a.nrows());
+    for (bi, bj) in [(&lo, &lo), (&lo, &hi), (&hi, &hi)] {
+        general_mat_mul(
+            1.0,
+            &a.slice(s![bi.clone(), ..]),
+            &b.slice(s![bj.clone(), ..]).t(),
+            0.0,
+            &mut out.slice_mut(s![bi.clone(), bj.clone()]),
+        );
+    }
+    mirror_lower(out);
 }
 
 /// `Wᵀ C W` for symmetric `C`, computing only what the symmetric result needs. With
@@ -95,7 +115,7 @@ pub(crate) fn congruence(w: &Mat, c: &Mat, w_upper_triangular: bool) -> Mat {
             );
         }
     }
-    mirror_lower(&mut b);
+    mirror_lower(view_mut(&mut b));
     b
 }
 
@@ -145,20 +165,7 @@ pub(crate) fn recompose(vals: &DVector<f64>, vecs: &Mat, f: impl Fn(f64) -> f64)
         scaled.column_mut(c).scale_mut(fv);
     }
     let mut out = Mat::zeros(n, n);
-    {
-        let (sv, vv, mut ov) = (view(&scaled), view(vecs), view_mut(&mut out));
-        let [lo, hi] = halves(n);
-        for (bi, bj) in [(&lo, &lo), (&lo, &hi), (&hi, &hi)] {
-            general_mat_mul(
-                1.0,
-                &sv.slice(s![bi.clone(), ..]),
-                &vv.slice(s![bj.clone(), ..]).t(),
-                0.0,
-                &mut ov.slice_mut(s![bi.clone(), bj.clone()]),
-            );
-        }
-    }
-    mirror_lower(&mut out);
+    symmetric_product(view(&scaled), view(vecs), view_mut(&mut out));
     out
 }
 
