@@ -171,7 +171,10 @@ pub(crate) fn recompose(vals: &DVector<f64>, vecs: &Mat, f: impl Fn(f64) -> f64)
 
 /// Eigen-decomposition of an SPD matrix; an error naming `what` if it is not positive definite.
 pub(crate) fn eigh_spd(m: &Mat, what: &str) -> Result<(DVector<f64>, Mat)> {
-    if let Some(v) = m.iter().find(|v| !v.is_finite()) {
+    if let Some(v) = (!bci_dsp::all_finite(m.as_slice()))
+        .then(|| m.iter().find(|v| !v.is_finite()))
+        .flatten()
+    {
         return Err(DecodeError::SingularCovariance {
             what: what.into(),
             detail: format!("matrix holds a non-finite value ({v})"),
