@@ -173,8 +173,10 @@ fn run_bench(a: RunArgs) -> anyhow::Result<()> {
             }
         }
         println!(
-            "{} result rows in {elapsed:.2} s (fit {fit:.2} s, predict {predict:.2} s of CPU time); wrote {}",
+            "{} result rows in {elapsed:.2} s (fit {fit:.2} s, predict {predict:.2} s of CPU time; \
+             {} eigen-decompositions with eigenvectors); wrote {}",
             result.results.len(),
+            bci_decode::decompositions().0,
             out.display()
         );
         for p in written {
