@@ -2,8 +2,9 @@
 //! below): Householder reduction to tridiagonal form, then the implicit QL algorithm with
 //! Wilkinson-style shifts (the classic EISPACK tred2/tql2 pair). The working matrix is stored
 //! column by column so every inner loop runs over contiguous memory, the rotations of one QL
-//! sweep are applied together over blocks of columns, and the whole decomposition is compiled a
-//! second time for AVX2 and picked at run time. The Riemannian mean needs one decomposition per
+//! sweep are applied together over blocks of columns as scaled (one multiply-add per entry)
+//! rotations, and the whole decomposition is compiled a second time for AVX2 + FMA and picked
+//! at run time. The Riemannian mean needs one decomposition per
 //! matrix per iteration, so this is where TS+LR and MDM spend their time.
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,5 +1,5 @@
 //! Data parallelism over epochs for the batch operations (covariances, Riemannian means,
-//! tangent vectors, distances), without a thread pool: scoped threads over contiguous runs.
+//! tangent vectors, distances), without a thread pool: scoped threads taking the next index as they finish one.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
