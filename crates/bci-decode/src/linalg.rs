@@ -242,3 +242,46 @@ pub(crate) fn svd_right(m: &Mat) -> (DVector<f64>, Mat) {
     let vt = DMatrix::from_fn(p, p, |r, c| vecs[(c, p - 1 - r)]);
     (s, vt)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deterministic matrix with entries in [-0.5, 0.5).
+    fn noise(r: usize, c: usize, seed: u64) -> Mat {
+        let mut s = seed;
+        Mat::from_fn(r, c, |_, _| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        })
+    }
+
+    fn max_diff(a: &Mat, b: &Mat) -> f64 {
+        (a - b).iter().fold(0.0f64, |m, v| m.max(v.abs()))
+    }
+
+    #[test]
+    fn block_products_equal_plain_products() {
+        for n in [1usize, 2, 3, 7, 64] {
+            let x = noise(n, 2 * n + 1, 1);
+            let c = &x * x.transpose();
+            let w = noise(n, n, 2);
+            let want = w.transpose() * &c * &w;
+            assert!(max_diff(&congruence(&w, &c, false), &want) < 1e-12, "n={n}");
+            let u = w.upper_triangle();
+            let want = u.transpose() * &c * &u;
+            assert!(
+                max_diff(&congruence(&u, &c, true), &want) < 1e-12,
+                "n={n} triangular"
+            );
+            let mut out = Mat::zeros(n, n);
+            symmetric_product(view(&x), view(&x), view_mut(&mut out));
+            assert!(max_diff(&out, &c) < 1e-12, "n={n} symmetric product");
+            let (vals, vecs) = eigh(&c);
+            let back = recompose(&vals, &vecs, |v| v);
+            assert!(max_diff(&back, &c) < 1e-12, "n={n} recompose");
+        }
+    }
+}

@@ -93,8 +93,8 @@ pub(crate) fn mean_riemann_na(mats: &[Mat]) -> Result<Mat> {
 }
 
 /// Eigen-decomposition of a symmetric matrix, the one every operation here is built on:
-/// eigenvalues ascending and unit eigenvectors as columns, as `numpy.linalg.eigh` (the lower
-/// triangle is read).
+/// eigenvalues ascending and unit eigenvectors as columns, as `numpy.linalg.eigh` (which reads
+/// the lower triangle; so does this).
 pub fn eigh(a: ArrayView2<f64>) -> Result<(Array1<f64>, Array2<f64>)> {
     let (r, c) = a.dim();
     if r != c {
@@ -109,7 +109,8 @@ pub fn eigh(a: ArrayView2<f64>) -> Result<(Array1<f64>, Array2<f64>)> {
             message: "eigh needs finite values".into(),
         });
     }
-    let (vals, vecs) = linalg::eigh(&to_na(a));
+    let lower = Mat::from_fn(r, c, |i, j| if i >= j { a[[i, j]] } else { a[[j, i]] });
+    let (vals, vecs) = linalg::eigh(&lower);
     Ok((Array1::from(vals.as_slice().to_vec()), from_na(&vecs)))
 }
 
