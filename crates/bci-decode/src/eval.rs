@@ -6,7 +6,7 @@ use bci_core::Recording;
 use ndarray::{Array3, ArrayView3, Axis, s};
 
 use crate::error::{DecodeError, Result};
-use crate::par::{par_map, sequential};
+use crate::par::par_map;
 use crate::pipeline::{Decoder, Fitted, PipelineKind, PipelineOptions};
 
 /// An epoch window relative to the event onset, in seconds; both ends included (as MNE's
@@ -154,8 +154,9 @@ pub fn check_folds(n: usize, folds: &[Vec<usize>]) -> Result<()> {
 
 /// Cross-validation of a pipeline on given folds (each a list of test indices; together they
 /// must partition the epochs): one score per fold, ROC-AUC of `score[1] - score[0]` for two
-/// classes (as MOABB), accuracy otherwise. Folds are trained in parallel, each on one thread, so
-/// the scores do not depend on the number of cores.
+/// classes (as MOABB), accuracy otherwise. Folds are trained in parallel, and a fold's batch
+/// operations spread over the cores as well (so the last fold does not run on one core while
+/// the others idle); the scores do not depend on the number of cores.
 pub fn cross_validate(
     kind: PipelineKind,
     epochs: ArrayView3<f64>,
@@ -174,34 +175,32 @@ pub fn cross_validate(
     }
     check_folds(n, folds)?;
     par_map(folds.len(), |k| {
-        sequential(|| {
-            let test = &folds[k];
-            let train = train_indices(n, test);
-            let ytr: Vec<usize> = train.iter().map(|&i| y[i]).collect();
-            let yte: Vec<usize> = test.iter().map(|&i| y[i]).collect();
-            let model = Fitted::fit(
-                kind,
-                epochs.select(Axis(0), &train).view(),
-                &ytr,
-                opts,
-                sfreq,
-                cca_freqs,
-            )?;
-            let test_epochs = epochs.select(Axis(0), test);
-            if model.n_classes() == 2 {
-                let scores = model.scores(test_epochs.view())?;
-                let d: Vec<f64> = scores.rows().into_iter().map(|r| r[1] - r[0]).collect();
-                roc_auc(&d, &yte)
-            } else {
-                let hits = model
-                    .predict(test_epochs.view())?
-                    .iter()
-                    .zip(&yte)
-                    .filter(|(p, t)| p == t)
-                    .count();
-                Ok(hits as f64 / yte.len().max(1) as f64)
-            }
-        })
+        let test = &folds[k];
+        let train = train_indices(n, test);
+        let ytr: Vec<usize> = train.iter().map(|&i| y[i]).collect();
+        let yte: Vec<usize> = test.iter().map(|&i| y[i]).collect();
+        let model = Fitted::fit(
+            kind,
+            epochs.select(Axis(0), &train).view(),
+            &ytr,
+            opts,
+            sfreq,
+            cca_freqs,
+        )?;
+        let test_epochs = epochs.select(Axis(0), test);
+        if model.n_classes() == 2 {
+            let scores = model.scores(test_epochs.view())?;
+            let d: Vec<f64> = scores.rows().into_iter().map(|r| r[1] - r[0]).collect();
+            roc_auc(&d, &yte)
+        } else {
+            let hits = model
+                .predict(test_epochs.view())?
+                .iter()
+                .zip(&yte)
+                .filter(|(p, t)| p == t)
+                .count();
+            Ok(hits as f64 / yte.len().max(1) as f64)
+        }
     })
     .into_iter()
     .collect()
