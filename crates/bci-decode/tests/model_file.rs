@@ -89,21 +89,7 @@ const SEEDS: &[&str] = &[
 
 #[test]
 fn fuzz_seeds_load_and_score_epochs_of_their_shape() {
-    for name in SEEDS {
-        let model = Model::from_json(&seed(name).to_string())
-            .unwrap_or_else(|e| panic!("seed {name}: {e}"));
-        let (_, n) = model.window.samples(model.sample_rate).unwrap();
-        let x = ndarray::Array3::from_shape_fn((3, model.channels.len(), n), |(e, c, t)| {
-            ((t as f64) * 0.3 * (c as f64 + 1.0) + e as f64).sin() + (c * t % 5) as f64 * 0.1
-        });
-        use bci_decode::Decoder;
-        let s = model
-            .pipeline
-            .scores(x.view())
-            .unwrap_or_else(|e| panic!("seed {name}: {e}"));
-        assert_eq!(s.dim(), (3, model.classes.len()), "seed {name}");
-        assert!(s.iter().all(|v| v.is_finite()), "seed {name}: {s:?}");
-    }
+    assert_seeds_load_and_score(SEEDS);
 }
 
 /// Each damaged model names the field that is wrong when it is loaded (not at predict time).

@@ -74,21 +74,7 @@ fn new_kinds_round_trip_and_refuse_damaged_parts() {
 /// refused at load with the field named.
 #[test]
 fn new_kind_seeds_load_score_and_refuse_damage() {
-    use bci_decode::Decoder;
-    for name in ["csp-mne-lda", "fbcsp", "xdawn-lda"] {
-        let model = Model::from_json(&seed(name).to_string())
-            .unwrap_or_else(|e| panic!("seed {name}: {e}"));
-        let (_, n) = model.window.samples(model.sample_rate).unwrap();
-        let x = ndarray::Array3::from_shape_fn((3, model.channels.len(), n), |(e, c, t)| {
-            ((t as f64) * 0.3 * (c as f64 + 1.0) + e as f64).sin() + (c * t % 5) as f64 * 0.1
-        });
-        let s = model
-            .pipeline
-            .scores(x.view())
-            .unwrap_or_else(|e| panic!("seed {name}: {e}"));
-        assert_eq!(s.dim(), (3, 2), "seed {name}");
-        assert!(s.iter().all(|v| v.is_finite()), "seed {name}: {s:?}");
-    }
+    assert_seeds_load_and_score(&["csp-mne-lda", "fbcsp", "xdawn-lda"]);
     let cases: Vec<(&str, &str, serde_json::Value, &str)> = vec![
         (
             "csp-mne-lda",

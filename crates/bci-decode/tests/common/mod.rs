@@ -233,3 +233,22 @@ pub fn left_right_spec(kind: bci_decode::PipelineKind, tmax: f64) -> bci_decode:
         options: PipelineOptions::default(),
     }
 }
+
+/// Each seed model loads and scores three epochs of its own shape: one finite score per class.
+pub fn assert_seeds_load_and_score(names: &[&str]) {
+    use bci_decode::{Decoder, Model};
+    for name in names {
+        let model = Model::from_json(&seed(name).to_string())
+            .unwrap_or_else(|e| panic!("seed {name}: {e}"));
+        let (_, n) = model.window.samples(model.sample_rate).unwrap();
+        let x = ndarray::Array3::from_shape_fn((3, model.channels.len(), n), |(e, c, t)| {
+            ((t as f64) * 0.3 * (c as f64 + 1.0) + e as f64).sin() + (c * t % 5) as f64 * 0.1
+        });
+        let s = model
+            .pipeline
+            .scores(x.view())
+            .unwrap_or_else(|e| panic!("seed {name}: {e}"));
+        assert_eq!(s.dim(), (3, model.classes.len()), "seed {name}");
+        assert!(s.iter().all(|v| v.is_finite()), "seed {name}: {s:?}");
+    }
+}
