@@ -108,16 +108,7 @@ fn train(names: &[String], rate: f64) -> Model {
     let spec = TrainSpec {
         causal: false,
         pipeline: PipelineKind::CspLda,
-        events: vec![
-            EventClass {
-                event: "T1".into(),
-                class: "left".into(),
-            },
-            EventClass {
-                event: "T2".into(),
-                class: "right".into(),
-            },
-        ],
+        events: EventClass::parse_list("T1=left,T2=right").expect("event classes"),
         window: Window {
             tmin: 0.5,
             tmax: 2.5,

@@ -91,6 +91,42 @@ pub struct EventClass {
     pub class: String,
 }
 
+impl EventClass {
+    /// `EVENT=CLASS` entries separated by commas (`T1=left,T2=right`, as `bci train --events`
+    /// takes them); at least two.
+    pub fn parse_list(text: &str) -> Result<Vec<EventClass>> {
+        let mut out = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (event, class) = part.split_once('=').ok_or_else(|| {
+                DecodeError::invalid(
+                    "event entry",
+                    format!("{part:?}"),
+                    "write it as EVENT=CLASS",
+                )
+            })?;
+            if event.is_empty() || class.is_empty() {
+                return Err(DecodeError::invalid(
+                    "event entry",
+                    format!("{part:?}"),
+                    "has an empty side; write it as EVENT=CLASS",
+                ));
+            }
+            out.push(EventClass {
+                event: event.into(),
+                class: class.into(),
+            });
+        }
+        if out.len() < 2 {
+            return Err(DecodeError::invalid(
+                "event list",
+                format!("{text:?}"),
+                "needs at least two EVENT=CLASS entries",
+            ));
+        }
+        Ok(out)
+    }
+}
+
 /// What to train.
 #[derive(Debug, Clone)]
 pub struct TrainSpec {

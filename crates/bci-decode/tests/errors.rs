@@ -125,3 +125,21 @@ fn cross_validation_refuses_bad_folds_and_passes_fit_errors_on() {
     assert_eq!(scores.len(), 2);
     assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)), "{scores:?}");
 }
+
+#[test]
+fn event_lists_parse_or_name_the_bad_entry() {
+    use bci_decode::EventClass;
+    let ok = EventClass::parse_list(" T1=left, T2=right ,").unwrap();
+    assert_eq!(
+        (ok[1].event.as_str(), ok[1].class.as_str()),
+        ("T2", "right")
+    );
+    for (text, want) in [
+        ("T1=left,T2", "\"T2\""),
+        ("T1=left,=right", "empty side"),
+        ("T1=left", "at least two"),
+    ] {
+        let e = EventClass::parse_list(text).unwrap_err().to_string();
+        assert!(e.contains(want), "{text}: {e}");
+    }
+}

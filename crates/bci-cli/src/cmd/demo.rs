@@ -351,16 +351,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let spec = TrainSpec {
         causal: true,
         pipeline: PipelineKind::CspLda,
-        events: vec![
-            EventClass {
-                event: "T1".into(),
-                class: "left".into(),
-            },
-            EventClass {
-                event: "T2".into(),
-                class: "right".into(),
-            },
-        ],
+        events: EventClass::parse_list("T1=left,T2=right")?,
         // 0.5-2.5 s after the cue and 8-32 Hz, in the original recording's units.
         window: Window {
             tmin: 0.5 / scale,

@@ -46,26 +46,6 @@ pub struct Args {
     pub out: PathBuf,
 }
 
-pub fn parse_events(text: &str) -> anyhow::Result<Vec<EventClass>> {
-    let mut out = Vec::new();
-    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (event, class) = part
-            .split_once('=')
-            .with_context(|| format!("--events entry {part:?} is not EVENT=CLASS"))?;
-        if event.is_empty() || class.is_empty() {
-            anyhow::bail!("--events entry {part:?} has an empty side");
-        }
-        out.push(EventClass {
-            event: event.into(),
-            class: class.into(),
-        });
-    }
-    if out.len() < 2 {
-        anyhow::bail!("--events needs at least two EVENT=CLASS entries, got {text:?}");
-    }
-    Ok(out)
-}
-
 /// Keeps the named channels (in that order), or by default the EEG channels: a decoder fed
 /// accelerometer or trigger lines would learn from movement or codes, not from the brain.
 fn pick_channels(rec: &mut bci_core::Recording, names: Option<&[String]>) -> anyhow::Result<()> {
@@ -105,7 +85,7 @@ fn pick_channels(rec: &mut bci_core::Recording, names: Option<&[String]>) -> any
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let pipeline: PipelineKind = args.pipeline.parse()?;
-    let events = parse_events(&args.events)?;
+    let events = EventClass::parse_list(&args.events).context("--events")?;
     let band = if args.no_filter {
         None
     } else {
