@@ -42,18 +42,25 @@ fn ensure_inputs() {
         if marker.exists() {
             return;
         }
-        let py = python();
-        assert!(
-            py.exists(),
-            "python {} not found: create the venv (scripts/test.sh) or set BCI_PYTHON",
-            py.display()
-        );
-        let status = Command::new(&py)
-            .arg(root().join("scripts/golden/decode_inputs.py"))
-            .status()
-            .expect("run decode_inputs.py");
-        assert!(status.success(), "scripts/golden/decode_inputs.py failed");
+        run_reference_script("scripts/golden/decode_inputs.py", &[]);
     });
+}
+
+/// Runs a reference script (path from the workspace root) with the venv's Python; panics with
+/// the script's name if it fails.
+fn run_reference_script(script: &str, args: &[&str]) {
+    let py = python();
+    assert!(
+        py.exists(),
+        "python {} not found: create the venv (scripts/test.sh) or set BCI_PYTHON",
+        py.display()
+    );
+    let status = Command::new(&py)
+        .arg(root().join(script))
+        .args(args)
+        .status()
+        .unwrap_or_else(|e| panic!("run {script}: {e}"));
+    assert!(status.success(), "{script} {} failed", args.join(" "));
 }
 
 pub struct Epochs {
@@ -150,21 +157,7 @@ pub fn bi2012_epochs() -> (Array3<f64>, Vec<usize>) {
     let dir = root().join("target/golden/xdawn");
     let header = dir.join("bi2012_epochs.f64.json");
     if !header.exists() {
-        let py = python();
-        assert!(
-            py.exists(),
-            "python {} not found: create the venv (scripts/test.sh) or set BCI_PYTHON",
-            py.display()
-        );
-        let status = Command::new(&py)
-            .arg(root().join("scripts/golden/xdawn.py"))
-            .arg("--inputs-only")
-            .status()
-            .expect("run xdawn.py");
-        assert!(
-            status.success(),
-            "scripts/golden/xdawn.py --inputs-only failed"
-        );
+        run_reference_script("scripts/golden/xdawn.py", &["--inputs-only"]);
     }
     let meta: Value = serde_json::from_str(&std::fs::read_to_string(&header).unwrap()).unwrap();
     let shape = usizes(&meta["shape"]);
@@ -218,16 +211,7 @@ pub fn left_right_spec(kind: bci_decode::PipelineKind, tmax: f64) -> bci_decode:
     TrainSpec {
         causal: false,
         pipeline: kind,
-        events: vec![
-            EventClass {
-                event: "T1".into(),
-                class: "left".into(),
-            },
-            EventClass {
-                event: "T2".into(),
-                class: "right".into(),
-            },
-        ],
+        events: EventClass::parse_list("T1=left,T2=right").unwrap(),
         window: Window { tmin: 0.0, tmax },
         band: Some([8.0, 32.0]),
         options: PipelineOptions::default(),
